@@ -1,0 +1,27 @@
+/** Puts both stacks into an app, one per account, from a validated config. */
+import type { App } from 'aws-cdk-lib';
+import type { DeployConfig } from './config';
+import { DeployStack } from './deploy-stack';
+import { ToolingStack } from './tooling-stack';
+
+/** Stack names, stable so `cdk deploy <name>` and the tests can address them. */
+export const TOOLING_STACK_NAME = 'GitHubEcsTooling';
+export const DEPLOY_STACK_NAME = 'GitHubEcsDeploy';
+
+/** Adds the account A and account B stacks to `app`. */
+export function addDeployStacks(
+  app: App,
+  config: DeployConfig,
+): { tooling: ToolingStack; deploy: DeployStack } {
+  const tooling = new ToolingStack(app, TOOLING_STACK_NAME, {
+    config,
+    env: { account: config.tooling.account, region: config.tooling.region ?? config.deploy.region },
+    description: 'GitHub OIDC trust and the tooling role (account A)',
+  });
+  const deploy = new DeployStack(app, DEPLOY_STACK_NAME, {
+    config,
+    env: { account: config.deploy.account, region: config.deploy.region },
+    description: 'ECS deploy role trusted by the tooling role (account B)',
+  });
+  return { tooling, deploy };
+}
