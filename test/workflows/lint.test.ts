@@ -157,6 +157,7 @@ describe('deploy.yml', () => {
       service: '${{ vars.ECS_SERVICE }}',
       images: '${{ vars.ECS_CONTAINER }}=${{ inputs.image }}',
       'dry-run': '${{ inputs.dry-run }}',
+      'credential-source': "${{ env.ECS_DEPLOY_CREDENTIAL_SOURCE || 'oidc' }}",
     });
   });
 
