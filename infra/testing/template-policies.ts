@@ -4,6 +4,8 @@
  * CloudFormation would for a given account, region and partition; an unknown one is an error,
  * never a guess.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { addDeployStacks } from '../lib/app';
 import type { DeployConfig } from '../lib/config';
@@ -59,12 +61,15 @@ export interface RolePolicies {
   identityPolicies: PolicyDocument[];
 }
 
-/** Synthesizes both stacks in memory from a validated config. */
+const CDK_JSON = join(__dirname, '../../cdk.json');
+
+/** Synthesizes both stacks in memory, with cdk.json's feature flags, as `npm run synth` does. */
 export function synthesizeTemplates(config: DeployConfig): {
   tooling: CfnTemplate;
   deploy: CfnTemplate;
 } {
-  const app = new App({ analyticsReporting: false });
+  const settings = JSON.parse(readFileSync(CDK_JSON, 'utf8')) as { context?: object };
+  const app = new App({ analyticsReporting: false, context: { ...settings.context } });
   const stacks = addDeployStacks(app, config);
   const assembly = app.synth();
   return {

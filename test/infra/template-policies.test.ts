@@ -40,14 +40,6 @@ describe('rolePolicies over the synthesized templates', () => {
     expect(text).toContain('arn:aws:ecs:eu-west-1:222222222222:service/checkout/checkout-api');
   });
 
-  it('resolves the partition it is given', () => {
-    const [deploy] = rolePolicies(templates.deploy, { ...B, partition: 'aws-cn' });
-
-    expect(deploy?.trustPolicy.Statement[0]?.Principal).toEqual({
-      AWS: 'arn:aws-cn:iam::111111111111:role/github-ecs-tooling',
-    });
-  });
-
   it('resolves the outputs, role-chain included', () => {
     const outputs = templateOutputs(templates.deploy, B);
 
@@ -71,6 +63,17 @@ describe('rolePolicies over a hand-written template', () => {
       'arn:aws:iam::111111111111:role/team/RoleWithoutName',
       'token.actions.githubusercontent.com',
     ]);
+  });
+
+  it('resolves the partition it is given', () => {
+    const [role] = rolePolicies(template, { ...A, partition: 'aws-cn' });
+
+    expect(role?.identityPolicies[0]?.Statement[0]?.Resource).toBe(
+      'arn:aws-cn:s3:::bucket-111111111111-eu-west-1',
+    );
+    expect(role?.trustPolicy.Statement[0]?.Principal).toEqual({
+      Federated: 'arn:aws-cn:iam::111111111111:oidc-provider/token.actions.githubusercontent.com',
+    });
   });
 
   it('refuses an intrinsic it does not know instead of guessing', () => {
