@@ -1,0 +1,404 @@
+import * as core from '@actions/core';
+import type { RegisterTaskDefinitionCommandInput, Service } from '@aws-sdk/client-ecs';
+import { ActionError } from '../errors';
+import type { DeployRequest } from '../inputs';
+import type { EcsGateway } from './gateway';
+import { startedDeploymentId } from './judge';
+import { overallResult, waitError, type DeployOutcome, type ServiceDeploy } from './outcome';
+import {
+  changedFields,
+  familyOf,
+  imageChanges,
+  renderTaskDefinition,
+  revisionOf,
+  stripReadOnly,
+  type TaskDefinitionData,
+} from './render';
+import { waitForDeployments, type WaitOutcome } from './wait';
+
+/** What the deploy needs from outside; tests pass fakes. */
+export interface DeployContext {
+  request: DeployRequest;
+  gateway: Pick<
+    EcsGateway,
+    | 'describeServices'
+    | 'describeTaskDefinition'
+    | 'registerTaskDefinition'
+    | 'updateService'
+    | 'stoppedTasks'
+  >;
+  signal: AbortSignal;
+  now: () => number;
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+/** One new revision (or none) shared by every service of a task family. */
+interface Revision {
+  input: RegisterTaskDefinitionCommandInput | undefined;
+  taskDefinitionArn: string;
+  fields: string[];
+  images: ServiceDeploy['imageChanges'];
+  services: ServiceDeploy[];
+}
+
+function newDeploy(name: string, service: Service): ServiceDeploy {
+  const previous = service.taskDefinition ?? '';
+  return {
+    service: name,
+    previousTaskDefinitionArn: previous,
+    taskDefinitionArn: previous,
+    imageChanges: [],
+    changedFields: [],
+    deploymentId: undefined,
+    updated: false,
+    result: undefined,
+    detail: '',
+    durationMs: 0,
+    seenEventIds: new Set((service.events ?? []).map((e) => e.id ?? '')),
+  };
+}
+
+async function readServices(ctx: DeployContext): Promise<ServiceDeploy[]> {
+  const { cluster, services } = ctx.request;
+  const answer = await ctx.gateway.describeServices(cluster, services);
+  if (answer.missing.length > 0) {
+    throw new ActionError({
+      code: 'SERVICE_NOT_FOUND',
+      message: `Service(s) ${answer.missing.join(', ')} not found in cluster ${cluster}.`,
+      hint: "Check the 'service', 'cluster' and 'aws-region' inputs, and the deploy account.",
+    });
+  }
+  return services.map((name) => {
+    const service = answer.services.get(name) as Service;
+    if (service.status !== 'ACTIVE') {
+      throw new ActionError({
+        code: 'SERVICE_INACTIVE',
+        message: `Service ${name} in cluster ${cluster} is ${service.status ?? 'not ACTIVE'}.`,
+        hint: 'Deploy to an ACTIVE service.',
+      });
+    }
+    return newDeploy(name, service);
+  });
+}
+
+function groupByFamily(deploys: ServiceDeploy[]): Map<string, ServiceDeploy[]> {
+  const families = new Map<string, ServiceDeploy[]>();
+  for (const deploy of deploys) {
+    const family = familyOf(deploy.previousTaskDefinitionArn);
+    families.set(family, [...(families.get(family) ?? []), deploy]);
+  }
+  return families;
+}
+
+async function reviseFamily(ctx: DeployContext, members: ServiceDeploy[]): Promise<Revision> {
+  const base = members.reduce((a, b) =>
+    revisionOf(b.previousTaskDefinitionArn) > revisionOf(a.previousTaskDefinitionArn) ? b : a,
+  );
+  const { definition, tags } = await ctx.gateway.describeTaskDefinition(
+    base.previousTaskDefinitionArn,
+  );
+  const input = renderTaskDefinition(definition, tags, ctx.request.images);
+  const rendered = input as unknown as TaskDefinitionData;
+  const fields = changedFields(definition as TaskDefinitionData, rendered);
+  return {
+    input: fields.length > 0 ? input : undefined,
+    taskDefinitionArn: base.previousTaskDefinitionArn,
+    fields,
+    images: imageChanges(definition as TaskDefinitionData, rendered),
+    services: members,
+  };
+}
+
+async function reviseFromFile(ctx: DeployContext, deploys: ServiceDeploy[]): Promise<Revision[]> {
+  const source = ctx.request.taskDefinition;
+  if (source?.kind !== 'file') throw new Error('reviseFromFile needs a file source.');
+  const first = deploys[0] as ServiceDeploy;
+  const { definition } = await ctx.gateway.describeTaskDefinition(first.previousTaskDefinitionArn);
+  const document = stripReadOnly(source.document as TaskDefinitionData);
+  const fields = changedFields(definition as TaskDefinitionData, document);
+  const input = document as unknown as RegisterTaskDefinitionCommandInput;
+  return [
+    {
+      input: fields.length > 0 ? input : undefined,
+      taskDefinitionArn: first.previousTaskDefinitionArn,
+      fields,
+      images: imageChanges(definition as TaskDefinitionData, document),
+      services: deploys,
+    },
+  ];
+}
+
+async function planRevisions(ctx: DeployContext, deploys: ServiceDeploy[]): Promise<Revision[]> {
+  const source = ctx.request.taskDefinition;
+  if (source?.kind === 'arn') {
+    const arn = source.taskDefinitionArn;
+    return deploys.map((d) => ({
+      input: undefined,
+      taskDefinitionArn: arn,
+      fields:
+        d.previousTaskDefinitionArn === arn
+          ? []
+          : [`taskDefinition: ${d.previousTaskDefinitionArn} -> ${arn}`],
+      images: [],
+      services: [d],
+    }));
+  }
+  if (source?.kind === 'file') return reviseFromFile(ctx, deploys);
+  return Promise.all([...groupByFamily(deploys).values()].map((m) => reviseFamily(ctx, m)));
+}
+
+function showPlan(revisions: Revision[], dryRun: boolean): void {
+  for (const revision of revisions) {
+    const names = revision.services.map((s) => s.service).join(', ');
+    if (revision.fields.length === 0) {
+      core.info(`${names}: the task definition is unchanged.`);
+      continue;
+    }
+    const verb = dryRun ? 'would change' : 'changes';
+    core.info(`${names}: ${verb} ${revision.fields.length} field(s):`);
+    for (const line of revision.fields) core.info(`  ${line}`);
+    for (const service of revision.services) {
+      service.changedFields = revision.fields;
+      service.imageChanges = revision.images;
+    }
+  }
+}
+
+async function registerRevisions(ctx: DeployContext, revisions: Revision[]): Promise<void> {
+  await Promise.all(
+    revisions.map(async (revision) => {
+      if (revision.input === undefined) return;
+      revision.taskDefinitionArn = await ctx.gateway.registerTaskDefinition(revision.input);
+      core.info(`Registered ${revision.taskDefinitionArn}`);
+    }),
+  );
+  for (const revision of revisions) {
+    for (const service of revision.services) service.taskDefinitionArn = revision.taskDefinitionArn;
+  }
+}
+
+function throwIfCancelled(signal: AbortSignal): void {
+  if (signal.aborted) {
+    throw new ActionError({
+      code: 'CANCELLED',
+      message: 'The run was cancelled before any change.',
+    });
+  }
+}
+
+async function updateServices(
+  ctx: DeployContext,
+  deploys: ServiceDeploy[],
+): Promise<ActionError | undefined> {
+  const { cluster, forceNewDeployment } = ctx.request;
+  const settled = await Promise.allSettled(
+    deploys.map(async (deploy) => {
+      const service = await ctx.gateway.updateService(
+        cluster,
+        deploy.service,
+        deploy.taskDefinitionArn,
+        forceNewDeployment,
+      );
+      deploy.updated = true;
+      deploy.deploymentId = startedDeploymentId(service, deploy.taskDefinitionArn);
+      core.info(
+        `Updated ${deploy.service} to ${deploy.taskDefinitionArn} (${deploy.deploymentId ?? 'no deployment id'})`,
+      );
+    }),
+  );
+  const failure = settled.find((s) => s.status === 'rejected');
+  return failure === undefined ? undefined : asActionError(failure.reason);
+}
+
+function asActionError(error: unknown): ActionError {
+  if (error instanceof ActionError) return error;
+  return new ActionError({ code: 'INTERNAL', message: String(error), cause: error });
+}
+
+/** Points every service this run changed back at its previous task definition. */
+export async function rollbackServices(
+  ctx: DeployContext,
+  deploys: ServiceDeploy[],
+): Promise<ActionError | undefined> {
+  let failure: ActionError | undefined;
+  await Promise.all(
+    deploys.map(async (deploy) => {
+      try {
+        await ctx.gateway.updateService(
+          ctx.request.cluster,
+          deploy.service,
+          deploy.previousTaskDefinitionArn,
+          false,
+        );
+        deploy.result = 'rolled-back';
+        deploy.detail =
+          `Rolled back to ${deploy.previousTaskDefinitionArn}. ${deploy.detail}`.trim();
+        core.info(`Rolled back ${deploy.service} to ${deploy.previousTaskDefinitionArn}`);
+      } catch (cause) {
+        deploy.result = 'failed';
+        deploy.detail = `Rollback failed: ${asActionError(cause).message}`;
+        failure ??= new ActionError({
+          code: 'ROLLBACK_FAILED',
+          message: `Pointing ${deploy.service} back at ${deploy.previousTaskDefinitionArn} failed.`,
+          hint: `Run: aws ecs update-service --cluster ${ctx.request.cluster} --service ${deploy.service} --task-definition ${deploy.previousTaskDefinitionArn}`,
+          cause,
+        });
+      }
+    }),
+  );
+  return failure;
+}
+
+function applyOutcomes(
+  deploys: ServiceDeploy[],
+  outcomes: Map<string, WaitOutcome>,
+): ActionError | undefined {
+  let first: ActionError | undefined;
+  for (const deploy of deploys) {
+    const outcome = outcomes.get(deploy.service);
+    if (outcome === undefined) continue;
+    deploy.detail = outcome.detail;
+    const state = outcome.verdict.state;
+    deploy.result =
+      state === 'completed'
+        ? 'deployed'
+        : state === 'rolled-back-by-ecs'
+          ? 'rolled-back'
+          : 'failed';
+    first ??= waitError(deploy, outcome);
+  }
+  return first;
+}
+
+/** Services that need our rollback: changed by this run, not already rolled back by ECS. */
+function toRollBack(deploys: ServiceDeploy[], outcomes: Map<string, WaitOutcome>): ServiceDeploy[] {
+  const skip = new Set(['rolled-back-by-ecs', 'missing', 'inactive']);
+  return deploys.filter(
+    (d) => d.updated && !skip.has(outcomes.get(d.service)?.verdict.state ?? ''),
+  );
+}
+
+async function finishFailure(
+  ctx: DeployContext,
+  deploys: ServiceDeploy[],
+  error: ActionError,
+  outcomes = new Map<string, WaitOutcome>(),
+) {
+  if (!ctx.request.rollback) {
+    for (const d of deploys) if (d.updated && d.result !== 'rolled-back') d.result = 'failed';
+    return error;
+  }
+  const targets = toRollBack(deploys, outcomes);
+  const rollbackError =
+    targets.length > 0
+      ? await core.group('Roll back', () => rollbackServices(ctx, targets))
+      : undefined;
+  return rollbackError ?? error;
+}
+
+async function followDeployments(
+  ctx: DeployContext,
+  changed: ServiceDeploy[],
+): Promise<ActionError | undefined> {
+  const targets = changed.map((d) => ({
+    service: d.service,
+    deploymentId: d.deploymentId ?? '',
+    taskDefinitionArn: d.taskDefinitionArn,
+    previousTaskDefinitionArn: d.previousTaskDefinitionArn,
+    seenEventIds: d.seenEventIds,
+  }));
+  const outcomes = await core.group('Wait for deployment', () =>
+    waitForDeployments(targets, {
+      gateway: ctx.gateway,
+      cluster: ctx.request.cluster,
+      timeoutMs: ctx.request.waitTimeoutMs,
+      stopOnFailure: ctx.request.rollback,
+      signal: ctx.signal,
+      now: ctx.now,
+      sleep: ctx.sleep,
+    }),
+  );
+  const error = applyOutcomes(changed, outcomes);
+  return error === undefined ? undefined : finishFailure(ctx, changed, error, outcomes);
+}
+
+async function applyChanges(
+  ctx: DeployContext,
+  deploys: ServiceDeploy[],
+): Promise<ActionError | undefined> {
+  const force = ctx.request.forceNewDeployment;
+  const changed = deploys.filter(
+    (d) => force || d.taskDefinitionArn !== d.previousTaskDefinitionArn,
+  );
+  for (const d of deploys.filter((x) => !changed.includes(x))) {
+    d.result = 'unchanged';
+    d.detail = 'Already on this task definition; nothing deployed.';
+  }
+  if (changed.length === 0) return undefined;
+  throwIfCancelled(ctx.signal);
+  const updateError = await core.group('Update services', () => updateServices(ctx, changed));
+  if (updateError) return finishFailure(ctx, changed, updateError);
+  if (!ctx.request.wait) {
+    for (const d of changed) {
+      d.result = 'deployed';
+      d.detail = 'Deployment started; not waited for.';
+    }
+    return undefined;
+  }
+  return followDeployments(ctx, changed);
+}
+
+function finishTimes(deploys: ServiceDeploy[], startedAt: number, now: number): void {
+  for (const deploy of deploys) deploy.durationMs = now - startedAt;
+}
+
+/**
+ * Deploys every requested service: read, render (one revision per family), register,
+ * update in parallel, follow, and roll back all that this run changed when one fails.
+ */
+export async function deployServices(ctx: DeployContext): Promise<DeployOutcome> {
+  const startedAt = ctx.now();
+  let deploys: ServiceDeploy[] = [];
+  try {
+    deploys = await core.group('Read services', () => readServices(ctx));
+    const revisions = await core.group('Render task definition', async () => {
+      const planned = await planRevisions(ctx, deploys);
+      showPlan(planned, ctx.request.dryRun);
+      return planned;
+    });
+    if (ctx.request.dryRun) return dryRunOutcome(deploys, revisions);
+    throwIfCancelled(ctx.signal);
+    await core.group('Register task definition', () => registerRevisions(ctx, revisions));
+    const error = await applyChanges(ctx, deploys);
+    return { services: deploys, error };
+  } catch (error) {
+    return { services: deploys, error: asActionError(error) };
+  } finally {
+    finishTimes(deploys, startedAt, ctx.now());
+  }
+}
+
+/** Marks services the run never got to finish (an update or a read failed) as failed. */
+export function settleUnfinished(outcome: DeployOutcome): DeployOutcome {
+  for (const deploy of outcome.services) {
+    if (deploy.result !== undefined) continue;
+    deploy.result = 'failed';
+    deploy.detail = outcome.error?.message ?? 'Not deployed.';
+  }
+  return outcome;
+}
+
+function dryRunOutcome(deploys: ServiceDeploy[], revisions: Revision[]): DeployOutcome {
+  for (const revision of revisions) {
+    for (const deploy of revision.services) {
+      deploy.result = 'dry-run';
+      deploy.detail =
+        revision.fields.length === 0
+          ? 'Nothing would change.'
+          : `Would change ${revision.fields.length} field(s).`;
+    }
+  }
+  return { services: deploys, error: undefined };
+}
+
+export { overallResult };

@@ -1,0 +1,177 @@
+import * as core from '@actions/core';
+import {
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  ECSClient,
+  RegisterTaskDefinitionCommand,
+  UpdateServiceCommand,
+  type RegisterTaskDefinitionCommandInput,
+  type Service,
+  type Tag,
+  type TaskDefinition,
+} from '@aws-sdk/client-ecs';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import { clientConfig } from '../aws/client-config';
+import { callAws, classifyError, type CredentialRefresher, type RetryOptions } from '../aws/retry';
+import { ActionError, awsErrorDetails, type ErrorCode } from '../errors';
+
+/** DescribeServices takes at most this many services a call. */
+export const DESCRIBE_SERVICES_BATCH = 10;
+/** DescribeTasks takes at most this many tasks a call. */
+export const DESCRIBE_TASKS_BATCH = 100;
+
+/** One DescribeServices answer for many services: found ones by the name asked, and the rest. */
+export interface ServicesAnswer {
+  services: Map<string, Service>;
+  missing: string[];
+}
+
+/** A stopped task's id and why it stopped. */
+export interface StoppedTask {
+  taskId: string;
+  reason: string;
+}
+
+function codeFor(error: unknown): ErrorCode {
+  const details = awsErrorDetails(error);
+  const name = details?.name ?? '';
+  if (name === 'AccessDeniedException' || details?.httpStatusCode === 403)
+    return 'ECS_ACCESS_DENIED';
+  if (name === 'ServiceNotFoundException' || name === 'ClusterNotFoundException') {
+    return 'SERVICE_NOT_FOUND';
+  }
+  if (name === 'ServiceNotActiveException') return 'SERVICE_INACTIVE';
+  if (classifyError(error) === 'throttling' || classifyError(error) === 'transient') {
+    return 'AWS_UNAVAILABLE';
+  }
+  return 'ECS_REQUEST_FAILED';
+}
+
+const HINTS: Record<string, (operation: string) => string> = {
+  ECS_ACCESS_DENIED: (op) =>
+    `Allow the deploy role (the last role of 'role-chain') ecs:${op} on this resource` +
+    (op === 'RegisterTaskDefinition' ? ', and iam:PassRole on its task and execution roles.' : '.'),
+  SERVICE_NOT_FOUND: () => "Check the 'cluster' and 'service' inputs and the 'aws-region'.",
+  SERVICE_INACTIVE: () => 'The service is being deleted; deploy to an ACTIVE service.',
+  AWS_UNAVAILABLE: () => 'ECS kept failing after retries; re-run the job.',
+  ECS_REQUEST_FAILED: () => 'Read the ECS message above; fix the task definition or service.',
+};
+
+/** Wraps an ECS failure with the operation, what it was about, the SDK error and a next step. */
+export function ecsError(operation: string, subject: string, error: unknown): ActionError {
+  const code = codeFor(error);
+  const reason = error instanceof Error ? error.message : String(error);
+  const hint = (HINTS[code] ?? HINTS.ECS_REQUEST_FAILED!)(operation);
+  return new ActionError({
+    code,
+    message: `ECS ${operation} (${subject}) failed: ${reason}`,
+    hint,
+    cause: error,
+  });
+}
+
+function nameOf(serviceOrArn: string): string {
+  return serviceOrArn.split('/').pop() ?? serviceOrArn;
+}
+
+/** The ECS calls the action makes, each through the one retry policy and credential refresh. */
+export class EcsGateway {
+  private readonly client: ECSClient;
+
+  constructor(
+    region: string,
+    credentials: AwsCredentialIdentityProvider,
+    private readonly refresh?: CredentialRefresher,
+    private readonly retry: Partial<RetryOptions> = {},
+    client?: ECSClient,
+  ) {
+    this.client = client ?? new ECSClient(clientConfig(region, credentials));
+  }
+
+  private call<T>(operation: string, subject: string, send: () => Promise<T>): Promise<T> {
+    core.debug(`ECS ${operation}: ${subject}`);
+    return callAws(operation, send, this.refresh, this.retry).catch((error: unknown) => {
+      throw ecsError(operation, subject, error);
+    });
+  }
+
+  /** Describes services, 10 a call, and sorts the answer by the names asked. */
+  async describeServices(cluster: string, services: string[]): Promise<ServicesAnswer> {
+    const answer: ServicesAnswer = { services: new Map(), missing: [] };
+    const batches: string[][] = [];
+    for (let i = 0; i < services.length; i += DESCRIBE_SERVICES_BATCH) {
+      batches.push(services.slice(i, i + DESCRIBE_SERVICES_BATCH));
+    }
+    const subject = `cluster ${cluster}`;
+    const results = await Promise.all(
+      batches.map((batch) =>
+        this.call('DescribeServices', subject, () =>
+          this.client.send(new DescribeServicesCommand({ cluster, services: batch })),
+        ),
+      ),
+    );
+    const found = results.flatMap((r) => r.services ?? []);
+    for (const asked of services) {
+      const service = found.find((s) => s.serviceArn === asked || s.serviceName === nameOf(asked));
+      if (service) answer.services.set(asked, service);
+      else answer.missing.push(asked);
+    }
+    return answer;
+  }
+
+  /** Reads a task definition with its tags. */
+  async describeTaskDefinition(
+    taskDefinition: string,
+  ): Promise<{ definition: TaskDefinition; tags: Tag[] }> {
+    const answer = await this.call('DescribeTaskDefinition', taskDefinition, () =>
+      this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition, include: ['TAGS'] })),
+    );
+    if (answer.taskDefinition === undefined) {
+      throw new ActionError({
+        code: 'TASK_DEFINITION_NOT_FOUND',
+        message: `ECS DescribeTaskDefinition returned nothing for ${taskDefinition}.`,
+        hint: 'Check the task definition exists in the deploy account and region.',
+      });
+    }
+    return { definition: answer.taskDefinition, tags: answer.tags ?? [] };
+  }
+
+  /** Registers a new revision and returns its ARN. */
+  async registerTaskDefinition(input: RegisterTaskDefinitionCommandInput): Promise<string> {
+    const answer = await this.call('RegisterTaskDefinition', `family ${input.family}`, () =>
+      this.client.send(new RegisterTaskDefinitionCommand(input)),
+    );
+    const arn = answer.taskDefinition?.taskDefinitionArn;
+    if (arn === undefined)
+      throw ecsError('RegisterTaskDefinition', `family ${input.family}`, 'no ARN returned');
+    return arn;
+  }
+
+  /** Points a service at a task definition; returns the service as ECS answered. */
+  async updateService(cluster: string, service: string, taskDefinition: string, force: boolean) {
+    const answer = await this.call('UpdateService', `service ${service}`, () =>
+      this.client.send(
+        new UpdateServiceCommand({ cluster, service, taskDefinition, forceNewDeployment: force }),
+      ),
+    );
+    return answer.service;
+  }
+
+  /** Reads why tasks stopped (the deploy role may DescribeTasks but not ListTasks). */
+  async stoppedTasks(cluster: string, taskIds: string[]): Promise<StoppedTask[]> {
+    const ids = taskIds.slice(0, DESCRIBE_TASKS_BATCH);
+    if (ids.length === 0) return [];
+    const answer = await this.call('DescribeTasks', `cluster ${cluster}`, () =>
+      this.client.send(new DescribeTasksCommand({ cluster, tasks: ids })),
+    );
+    return (answer.tasks ?? [])
+      .filter((task) => task.stoppedReason !== undefined)
+      .map((task) => ({
+        taskId: nameOf(task.taskArn ?? ''),
+        reason: [task.stoppedReason, ...(task.containers ?? []).map((c) => c.reason)]
+          .filter((r): r is string => typeof r === 'string' && r !== '')
+          .join('; '),
+      }));
+  }
+}
