@@ -2,7 +2,7 @@
 
 /** One request the sandbox saw, on the benchmark's clock (epoch milliseconds). */
 export interface BenchCall {
-  /** `token` for the OIDC token endpoint, otherwise the AWS service (`sts`, `ecs`). */
+  /** `oidc` for the token endpoint, otherwise the AWS service (`sts`, `ecs`). */
   service: string;
   /** AWS operation name, or `GetIDToken` for the token endpoint. */
   operation: string;
@@ -20,7 +20,7 @@ export interface Phases {
 }
 
 /** The token endpoint is not an AWS call: it is counted apart. */
-export const TOKEN_SERVICE = 'token';
+export const TOKEN_SERVICE = 'oidc';
 
 /** Splits a run at the first request, the end of the role chain and the end of the updates. */
 export function splitPhases(calls: BenchCall[], startedAt: number, exitedAt: number): Phases {

@@ -7,7 +7,7 @@ function call(service: string, operation: string, startMs: number, endMs: number
 
 // One steady deploy: process started at 1000, exited at 1700.
 const STEADY: BenchCall[] = [
-  call('token', 'GetIDToken', 1120, 1125),
+  call('oidc', 'GetIDToken', 1120, 1125),
   call('sts', 'AssumeRoleWithWebIdentity', 1130, 1180),
   call('sts', 'AssumeRole', 1185, 1240),
   call('ecs', 'DescribeServices', 1245, 1290),
