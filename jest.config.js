@@ -11,6 +11,15 @@ module.exports = {
   },
   // @actions/* 3.x+ and their octokit dependencies ship ES modules only.
   transformIgnorePatterns: ['/node_modules/(?!(@actions|@octokit|universal-user-agent|before-after-hook|content-type|fast-content-type-parse|json-with-bigint)/)'],
+  // Their package.json exports only an `import` condition, which jest's CommonJS resolver skips.
+  moduleNameMapper: {
+    '^@actions/core$': '<rootDir>/node_modules/@actions/core/lib/core.js',
+    '^@actions/exec$': '<rootDir>/node_modules/@actions/exec/lib/exec.js',
+    '^@actions/io$': '<rootDir>/node_modules/@actions/io/lib/io.js',
+    '^@actions/io/lib/(.*)$': '<rootDir>/node_modules/@actions/io/lib/$1.js',
+    '^@actions/http-client$': '<rootDir>/node_modules/@actions/http-client/lib/index.js',
+    '^@actions/http-client/lib/(.*)$': '<rootDir>/node_modules/@actions/http-client/lib/$1.js',
+  },
   collectCoverageFrom: ['action/**/*.ts'],
   coverageProvider: 'v8',
   coverageThreshold: { './action/': { lines: 90 } },
