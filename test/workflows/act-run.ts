@@ -8,7 +8,11 @@ import { REPO_ROOT } from './tools';
 /** What act needs to run deploy.yml as one workflow_dispatch. */
 export interface ActDispatch {
   workflow: string;
-  inputs: Record<string, string | boolean>;
+  /**
+   * As in GitHub's workflow_dispatch payload, every value is a string: act turns a boolean
+   * input into `true` only when the event holds the string "true" (a JSON true reads as false).
+   */
+  inputs: Record<string, string>;
   vars: Record<string, string>;
   env: Record<string, string>;
 }

@@ -13,11 +13,10 @@ const INSTALL_SCRIPT = join(REPO_ROOT, 'scripts', 'act', 'install-tools.sh');
 /** Finds an executable on PATH, then in the tool cache; undefined when neither has it. */
 export function findTool(name: string): string | undefined {
   const folders = [...(process.env.PATH ?? '').split(delimiter), CACHE_BIN];
-  return folders.map((folder) => join(folder, name)).find((path) => isFile(path));
-}
-
-function isFile(path: string): boolean {
-  return path !== '' && existsSync(path);
+  return folders
+    .filter((folder) => folder !== '')
+    .map((folder) => join(folder, name))
+    .find((path) => existsSync(path));
 }
 
 /**

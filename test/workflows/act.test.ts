@@ -1,0 +1,144 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { startSandbox, type Sandbox } from '../../sandbox';
+import { runAct, type ActDispatch } from './act-run';
+import { REPO_ROOT, ensureTool } from './tools';
+
+// The first `go install` of act takes minutes; later runs reuse .cache/bin/act.
+const INSTALL_TIMEOUT_MS = 15 * 60_000;
+const RUN_TIMEOUT_MS = 3 * 60_000;
+const DEPLOY_WORKFLOW = '.github/workflows/deploy.yml';
+
+interface ContainerImage {
+  name: string;
+  image: string;
+}
+
+let act: string;
+let sandbox: Sandbox;
+
+/** The role chain, target and container the sandbox set up, as deploy.yml's variables. */
+function environmentVars(container: string): Record<string, string> {
+  const { info } = sandbox;
+  return {
+    TOOLING_ROLE_ARN: info.toolingRoleArn,
+    DEPLOY_ROLE_ARN: info.deployRoleArn,
+    AWS_REGION: info.region,
+    ECS_CLUSTER: info.cluster,
+    ECS_SERVICE: serviceName(),
+    ECS_CONTAINER: container,
+  };
+}
+
+function serviceName(): string {
+  const [first] = sandbox.info.services;
+  if (first === undefined) throw new Error('the sandbox created no service');
+  return first;
+}
+
+/** The sandbox's endpoints; act itself provides the GITHUB_* run metadata, as a runner does. */
+function endpointEnv(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(sandbox.env).filter(([name]) => !name.startsWith('GITHUB_')),
+  );
+}
+
+async function runningContainers(): Promise<ContainerImage[]> {
+  const service = await sandbox.inspect.service(serviceName());
+  if (service?.taskDefinition === undefined) throw new Error(`${serviceName()} is gone`);
+  const { taskDefinition } = await sandbox.inspect.taskDefinition(service.taskDefinition);
+  return (taskDefinition.containerDefinitions ?? []).map((c) => ({
+    name: c.name ?? '',
+    image: c.image ?? '',
+  }));
+}
+
+function dispatch(container: string, image: string, dryRun: boolean): ActDispatch {
+  return {
+    workflow: DEPLOY_WORKFLOW,
+    inputs: { environment: 'production', image, 'dry-run': String(dryRun) },
+    vars: environmentVars(container),
+    env: endpointEnv(),
+  };
+}
+
+function expectNoSecrets(log: string): void {
+  const leaked = sandbox.secrets().filter((secret) => secret !== '' && log.includes(secret));
+  expect(leaked).toEqual([]);
+}
+
+beforeAll(async () => {
+  if (!existsSync(join(REPO_ROOT, 'dist', 'index.js'))) {
+    throw new Error('dist/index.js is missing: run `npm run build` first (uses: ./ runs it)');
+  }
+  act = ensureTool('act');
+  sandbox = await startSandbox();
+}, INSTALL_TIMEOUT_MS);
+
+afterAll(async () => {
+  await sandbox?.stop();
+});
+
+describe('deploy.yml under act (self-hosted) against the sandbox', () => {
+  it(
+    'leaves the service as it is on a dry run',
+    async () => {
+      const before = await runningContainers();
+      const app = before[0];
+      if (app === undefined) throw new Error('the sandbox service runs no container');
+
+      const run = await runAct(act, dispatch(app.name, `${app.image}-dry-run`, true));
+
+      expect(run.log).toContain('Job succeeded');
+      expect(run.exitCode).toBe(0);
+      expect(run.log).toContain('::set-output:: result=dry-run');
+      expect(await runningContainers()).toEqual(before);
+      expectNoSecrets(run.log);
+    },
+    RUN_TIMEOUT_MS,
+  );
+
+  it(
+    'deploys the dispatched image into the service in account B, and nothing else changes',
+    async () => {
+      const before = await runningContainers();
+      const [app, ...others] = before;
+      if (app === undefined) throw new Error('the sandbox service runs no container');
+      const image = `${app.image.replace(/[:@].*$/, '')}:act-${process.pid}`;
+
+      const run = await runAct(act, dispatch(app.name, image, false));
+
+      expect(run.log).toContain('Job succeeded');
+      expect(run.exitCode).toBe(0);
+      expect(run.log).toContain('::set-output:: result=deployed');
+      expect(await runningContainers()).toEqual([{ name: app.name, image }, ...others]);
+      expectNoSecrets(run.log);
+    },
+    RUN_TIMEOUT_MS,
+  );
+
+  it(
+    'fails before any AWS call when act passes no token endpoint, and says how to fix it',
+    async () => {
+      const before = await runningContainers();
+      const app = before[0];
+      if (app === undefined) throw new Error('the sandbox service runs no container');
+      const noToken = dispatch(app.name, `${app.image}-no-token`, false);
+      const env = Object.fromEntries(
+        Object.entries(noToken.env).filter(([name]) => !name.startsWith('ACTIONS_ID_TOKEN')),
+      );
+
+      const callsBefore = sandbox.inspect.calls().length;
+
+      const run = await runAct(act, { ...noToken, env });
+
+      expect(run.exitCode).not.toBe(0);
+      expect(sandbox.inspect.calls()).toHaveLength(callsBefore);
+      expect(run.log).toContain('OIDC_UNAVAILABLE');
+      expect(run.log).toContain('ACTIONS_ID_TOKEN_REQUEST_URL');
+      expect(await runningContainers()).toEqual(before);
+    },
+    RUN_TIMEOUT_MS,
+  );
+});
