@@ -53,6 +53,8 @@ export interface DeployAccountConfig {
   readonly taskRoleArns: readonly string[];
   /** Task execution roles the deploy role may pass to ECS tasks. */
   readonly executionRoleArns: readonly string[];
+  /** Task definition families the deploy role may register; absent: any family in account B. */
+  readonly taskDefinitionFamilies?: readonly string[];
 }
 
 /** The whole config file (`infra/config/example.json`). */
@@ -143,9 +145,11 @@ function parseTooling(value: unknown): ToolingConfig {
 
 function parseDeploy(value: unknown): DeployAccountConfig {
   const keys = ['account', 'region', 'roleName', 'cluster', 'services'];
-  const deploy = readObject(value, 'deploy', [...keys, 'taskRoleArns', 'executionRoleArns']);
+  const roles = ['taskRoleArns', 'executionRoleArns', 'taskDefinitionFamilies'];
+  const deploy = readObject(value, 'deploy', [...keys, ...roles]);
   const account = readAccount(deploy.account, 'deploy.account');
-  return {
+  const families = deploy.taskDefinitionFamilies;
+  const result: DeployAccountConfig = {
     account,
     region: readMatch(deploy.region, 'deploy.region', REGION, 'a region name like eu-west-1'),
     roleName: readMatch(
@@ -159,6 +163,13 @@ function parseDeploy(value: unknown): DeployAccountConfig {
     taskRoleArns: readRoleArns(deploy.taskRoleArns, 'deploy.taskRoleArns', account),
     executionRoleArns: readRoleArns(deploy.executionRoleArns, 'deploy.executionRoleArns', account),
   };
+  if (families === undefined) return result;
+  return { ...result, taskDefinitionFamilies: readFamilies(families) };
+}
+
+function readFamilies(value: unknown): string[] {
+  const families = readList(value, 'deploy.taskDefinitionFamilies', false);
+  return families.map((name, i) => readEcsName(name, `deploy.taskDefinitionFamilies[${i}]`));
 }
 
 function readObject(value: unknown, field: string, allowed: readonly string[]): Json {

@@ -28,6 +28,9 @@ export class DeployStack extends Stack {
       services: deploy.services,
       taskRoleArns: deploy.taskRoleArns,
       executionRoleArns: deploy.executionRoleArns,
+      ...(deploy.taskDefinitionFamilies === undefined
+        ? {}
+        : { taskDefinitionFamilies: deploy.taskDefinitionFamilies }),
     });
 
     const deployRoleArn = this.deploy.role.roleArn;

@@ -2,7 +2,7 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { deployRoleStatements, ecsArn, type EcsScope } from './policies';
+import { deployRoleStatements, ecsArn, taskDefinitionArns, type EcsScope } from './policies';
 
 /** Props of {@link EcsDeployRole}. */
 export interface EcsDeployRoleProps {
@@ -22,6 +22,11 @@ export interface EcsDeployRoleProps {
    * @default [] (task definitions without an execution role)
    */
   readonly executionRoleArns?: readonly string[];
+  /**
+   * Task definition families this role may register (and tag while registering).
+   * @default [] (any family in the stack's account and region)
+   */
+  readonly taskDefinitionFamilies?: readonly string[];
   /**
    * Physical name of the role.
    * @default a name CloudFormation generates
@@ -47,6 +52,7 @@ export class EcsDeployRole extends Construct {
       services: props.services,
       taskRoleArns: props.taskRoleArns ?? [],
       executionRoleArns: props.executionRoleArns ?? [],
+      taskDefinitionFamilies: props.taskDefinitionFamilies ?? [],
     };
     const statements = deployRoleStatements(ecsScope);
     const principals = props.trustedRoleArns.map((arn) => new iam.ArnPrincipal(arn));
@@ -78,15 +84,19 @@ function acknowledgeWildcards(role: iam.Role, scope: EcsScope): void {
     },
     {
       resource: '*',
-      reason: 'ecs:RegisterTaskDefinition and ecs:DescribeTaskDefinition accept only "*".',
+      reason: 'ecs:DescribeTaskDefinition has no resource type; IAM accepts only "*" for it.',
     },
-    {
-      resource: ecsArn(scope, 'task-definition/*'),
-      reason: 'ecs:TagResource is allowed only when ecs:CreateAction is RegisterTaskDefinition.',
-    },
+    ...taskDefinitionArns(scope).map((resource) => ({
+      resource,
+      reason:
+        'Revisions are numbered by ECS at registration; ecs:TagResource on them is allowed ' +
+        'only with ecs:CreateAction = RegisterTaskDefinition.',
+    })),
   ];
   const stack = Stack.of(role);
-  Validations.of(role).acknowledge(
+  // On the CfnRole only: statements added later go to a separate policy and are checked afresh.
+  const cfnRole = role.node.defaultChild ?? role;
+  Validations.of(cfnRole).acknowledge(
     ...wildcards.map(({ resource, reason }) => ({
       id: `AwsSolutions-IAM5[Resource::${nagResource(stack, resource)}]`,
       reason,
@@ -113,7 +123,7 @@ function validateProps(props: EcsDeployRoleProps, path: string): void {
     throw new Error(`${path}: trustedRoleArns must be role ARNs, got ${root} (no account roots)`);
   }
   if (props.services.length === 0) throw new Error(`${path}: services must name at least one`);
-  const names = [props.cluster, ...props.services];
+  const names = [props.cluster, ...props.services, ...(props.taskDefinitionFamilies ?? [])];
   const loose = names.find((name) => !/^[A-Za-z0-9_-]{1,255}$/.test(name));
   if (loose !== undefined) {
     throw new Error(`${path}: ${JSON.stringify(loose)} is not an exact ECS name (no wildcards)`);

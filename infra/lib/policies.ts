@@ -68,6 +68,8 @@ export interface EcsScope {
   readonly services: readonly string[];
   readonly taskRoleArns: readonly string[];
   readonly executionRoleArns: readonly string[];
+  /** Task definition families the role may register; empty: any family in the account and region. */
+  readonly taskDefinitionFamilies: readonly string[];
 }
 
 /** ARN of an ECS resource of the given type in the scope's account and region. */
@@ -81,7 +83,8 @@ export function deployRoleStatements(scope: EcsScope): iam.PolicyStatement[] {
     serviceStatement(scope),
     deploymentStatement(scope),
     taskStatement(scope),
-    taskDefinitionStatement(),
+    registerStatement(scope),
+    readTaskDefinitionStatement(),
     tagOnRegisterStatement(scope),
   ];
   const passRole = passRoleStatement(scope);
@@ -98,13 +101,15 @@ function serviceStatement(scope: EcsScope): iam.PolicyStatement {
 }
 
 function deploymentStatement(scope: EcsScope): iam.PolicyStatement {
-  const deployments = scope.services.map((name) =>
+  // DescribeServiceDeployments is authorized against both the service and the deployment.
+  const resources = scope.services.flatMap((name) => [
+    ecsArn(scope, `service/${scope.cluster}/${name}`),
     ecsArn(scope, `service-deployment/${scope.cluster}/${name}/*`),
-  );
+  ]);
   return new iam.PolicyStatement({
     sid: 'FollowDeploymentsOfNamedServices',
     actions: ['ecs:DescribeServiceDeployments'],
-    resources: deployments,
+    resources,
   });
 }
 
@@ -117,11 +122,26 @@ function taskStatement(scope: EcsScope): iam.PolicyStatement {
   });
 }
 
-function taskDefinitionStatement(): iam.PolicyStatement {
-  // Neither action supports resource-level permissions: IAM only accepts "*" for them.
+/** Task definition ARNs the role may register and tag: the named families, or any in the account. */
+export function taskDefinitionArns(scope: EcsScope): string[] {
+  const families = scope.taskDefinitionFamilies;
+  if (families.length === 0) return [ecsArn(scope, 'task-definition/*')];
+  return families.map((family) => ecsArn(scope, `task-definition/${family}:*`));
+}
+
+function registerStatement(scope: EcsScope): iam.PolicyStatement {
   return new iam.PolicyStatement({
-    sid: 'RegisterAndReadTaskDefinitions',
-    actions: ['ecs:RegisterTaskDefinition', 'ecs:DescribeTaskDefinition'],
+    sid: 'RegisterTaskDefinitions',
+    actions: ['ecs:RegisterTaskDefinition'],
+    resources: taskDefinitionArns(scope),
+  });
+}
+
+function readTaskDefinitionStatement(): iam.PolicyStatement {
+  // DescribeTaskDefinition has no resource type: IAM accepts only "*" for it.
+  return new iam.PolicyStatement({
+    sid: 'ReadTaskDefinitions',
+    actions: ['ecs:DescribeTaskDefinition'],
     resources: ['*'],
   });
 }
@@ -130,7 +150,7 @@ function tagOnRegisterStatement(scope: EcsScope): iam.PolicyStatement {
   return new iam.PolicyStatement({
     sid: 'TagTaskDefinitionsOnlyWhenRegistering',
     actions: ['ecs:TagResource'],
-    resources: [ecsArn(scope, 'task-definition/*')],
+    resources: taskDefinitionArns(scope),
     conditions: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } },
   });
 }

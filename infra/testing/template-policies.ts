@@ -63,18 +63,25 @@ export interface RolePolicies {
 
 const CDK_JSON = join(__dirname, '../../cdk.json');
 
+/** An app with cdk.json's feature flags and both stacks, as `npm run synth` builds it. */
+export function createApp(
+  config: DeployConfig,
+): App & { stacks: ReturnType<typeof addDeployStacks> } {
+  const settings = JSON.parse(readFileSync(CDK_JSON, 'utf8')) as { context?: object };
+  const app = new App({ analyticsReporting: false, context: { ...settings.context } });
+  return Object.assign(app, { stacks: addDeployStacks(app, config) });
+}
+
 /** Synthesizes both stacks in memory, with cdk.json's feature flags, as `npm run synth` does. */
 export function synthesizeTemplates(config: DeployConfig): {
   tooling: CfnTemplate;
   deploy: CfnTemplate;
 } {
-  const settings = JSON.parse(readFileSync(CDK_JSON, 'utf8')) as { context?: object };
-  const app = new App({ analyticsReporting: false, context: { ...settings.context } });
-  const stacks = addDeployStacks(app, config);
+  const app = createApp(config);
   const assembly = app.synth();
   return {
-    tooling: assembly.getStackArtifact(stacks.tooling.artifactId).template as CfnTemplate,
-    deploy: assembly.getStackArtifact(stacks.deploy.artifactId).template as CfnTemplate,
+    tooling: assembly.getStackArtifact(app.stacks.tooling.artifactId).template as CfnTemplate,
+    deploy: assembly.getStackArtifact(app.stacks.deploy.artifactId).template as CfnTemplate,
   };
 }
 
