@@ -1,4 +1,4 @@
-// `npm run bench [-- --strict] [-- --runs N]`: what one deploy costs, measured on the sandbox with
+// `npm run bench [-- --strict] [-- --runs N] [-- --profile]`: what one deploy costs, measured on the sandbox with
 // 40 ms added to every AWS call, printed as a table and written to bench/results.json. Exits
 // non-zero on a failed scenario, and with --strict also on a missed target or a regression.
 import { execFileSync } from 'node:child_process';
@@ -9,6 +9,7 @@ import { startSandbox, type Sandbox } from '../sandbox/index';
 import { median } from './analyze';
 import { findRegressions } from './compare';
 import { MEMORY_METHOD } from './memory';
+import { profileStartup } from './profile';
 import type { BenchResults, Metric, Unit } from './results';
 import { expectOutcome, noticeRun, timedRun, timeProcess, type RunSample } from './scenarios';
 import { renderFooter, renderTable } from './table';
@@ -26,15 +27,17 @@ const DEFAULT_RUNS = 5;
 interface Options {
   strict: boolean;
   runs: number;
+  profile: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { strict: false, runs: DEFAULT_RUNS };
+  const options: Options = { strict: false, runs: DEFAULT_RUNS, profile: false };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
     if (arg === '--strict') options.strict = true;
     else if (arg === '--runs') options.runs = Number(argv[++i]);
-    else throw new Error(`unknown argument ${String(arg)}: use --strict and/or --runs N`);
+    else if (arg === '--profile') options.profile = true;
+    else throw new Error(`unknown argument ${String(arg)}: use --strict, --runs N or --profile`);
   }
   if (!Number.isInteger(options.runs) || options.runs < 1) {
     throw new Error(`--runs must be a whole number of at least 1, got ${String(options.runs)}`);
@@ -272,6 +275,10 @@ function printCalls(calls: BenchResults['calls']): void {
 
 async function main(): Promise<number> {
   const options = parseArgs(process.argv.slice(2));
+  if (options.profile) {
+    process.stdout.write(`${(await profileStartup()).join('\n')}\n`);
+    return 0;
+  }
   if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run \`npm run build\` first`);
   const loadBefore = loadavg();
   if ((loadBefore[0] ?? 0) > cpus().length / 2) {
