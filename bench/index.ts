@@ -1,6 +1,7 @@
-// `npm run bench [-- --strict] [-- --runs N] [-- --profile]`: what one deploy costs, measured on the sandbox with
-// 40 ms added to every AWS call, printed as a table and written to bench/results.json. Exits
-// non-zero on a failed scenario, and with --strict also on a missed target or a regression.
+// `npm run bench [-- --strict] [-- --runs N] [-- --profile]`: what one deploy costs, measured on
+// the sandbox with 40 ms added to every AWS call, printed as a table and written to
+// bench/results.json. Exits non-zero on a failed scenario, and with --strict also on a missed
+// target or a regression. --profile instead shows where the action's start-up goes.
 import { execFileSync } from 'node:child_process';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';

@@ -136,7 +136,8 @@ async function measureVariants(): Promise<string[]> {
   return rows.map((row, i) => {
     const sorted = [...(times[i] ?? [])].sort((a, b) => a - b);
     const size = row.bytes > 0 ? kib(row.bytes) : ' '.repeat(11);
-    return `  ${ms(sorted[Math.floor(sorted.length / 2)])} median, ${ms(sorted[0])} min  ${size}  ${row.name}`;
+    const middle = sorted[Math.floor(sorted.length / 2)];
+    return `  ${ms(middle)} median, ${ms(sorted[0])} min  ${size}  ${row.name}`;
   });
 }
 
@@ -202,7 +203,8 @@ export async function profileStartup(): Promise<string[]> {
     ...cpu.slice(0, 12).map((row) => `  ${row.ms.toFixed(1).padStart(7)} ms  ${row.name}`),
     `Start to exit with no inputs, ${VARIANT_RUNS} runs each, interleaved:`,
     ...variants,
-    `Profile and source-mapped bundle kept in ${OUT_DIR} (open the .cpuprofile in Chrome DevTools).`,
+    `Profile and source-mapped bundle kept in ${OUT_DIR}`,
+    '(open the .cpuprofile in Chrome DevTools).',
   ];
 }
 
