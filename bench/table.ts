@@ -66,7 +66,8 @@ export function renderFooter(results: BenchResults): string {
   const failed = results.targets.filter((target) => !target.pass).map((target) => target.id);
   const lines = [
     `${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}, ` +
-      `load average ${load} at start; median of ${settings.runs} runs, ${settings.latencyMs} ms added to every AWS call.`,
+      `load average ${load} at start; median of ${settings.runs} runs, ` +
+      `${settings.latencyMs} ms added to every AWS call.`,
     `Peak memory: ${settings.memory}.`,
     `For comparison (stated in issue 7, not measured here): the official four-step pipeline ` +
       `makes ${OFFICIAL_PIPELINE.awsCalls} AWS calls for the same deploy and its wait polls ` +
