@@ -119,6 +119,35 @@ describe('deploy.yml under act (self-hosted) against the sandbox', () => {
   );
 
   it(
+    'starts the chain from ambient credentials when act sets ECS_DEPLOY_CREDENTIAL_SOURCE',
+    async () => {
+      const before = await runningContainers();
+      const app = before[0];
+      if (app === undefined) throw new Error('the sandbox service runs no container');
+      const ambient = dispatch(app.name, `${app.image}-ambient`, false);
+      // Keys nobody issued: the tooling role trusts only GitHub, so hop 1 must be refused.
+      const env = {
+        ...ambient.env,
+        ECS_DEPLOY_CREDENTIAL_SOURCE: 'ambient',
+        AWS_ACCESS_KEY_ID: 'AKIAWORKFLOWTESTONLY',
+        AWS_SECRET_ACCESS_KEY: 'not-a-real-secret-for-the-act-test',
+      };
+      const tokenRequests = (): number =>
+        sandbox.inspect.calls().filter((call) => call.service === 'oidc').length;
+      const tokensBefore = tokenRequests();
+
+      const run = await runAct(act, { ...ambient, env });
+
+      expect(run.log).toContain('Hop 1 uses the ambient AWS credentials of this machine');
+      expect(run.log).toContain('[HOP_FAILED] Assume role 1/2');
+      expect(run.exitCode).not.toBe(0);
+      expect(tokenRequests()).toBe(tokensBefore);
+      expect(await runningContainers()).toEqual(before);
+    },
+    RUN_TIMEOUT_MS,
+  );
+
+  it(
     'fails before any AWS call when act passes no token endpoint, and says how to fix it',
     async () => {
       const before = await runningContainers();
