@@ -2,6 +2,7 @@
 # Makes act and actionlint available to the workflow tests. A binary already on PATH wins;
 # otherwise the pinned version is built with `go install` into .cache/bin (GOBIN), once, and
 # reused from there. Prints where each tool comes from. Needs Go >= 1.24 only when building.
+# Usage: install-tools.sh [act] [actionlint]   (no argument: both)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -33,5 +34,15 @@ ensure_tool() {
   echo "$version" >"$CACHE_BIN/$name.version"
 }
 
-ensure_tool actionlint "$ACTIONLINT_MODULE" "$ACTIONLINT_VERSION"
-ensure_tool act "$ACT_MODULE" "$ACT_VERSION"
+tools=("$@")
+[ ${#tools[@]} -gt 0 ] || tools=(actionlint act)
+for tool in "${tools[@]}"; do
+  case "$tool" in
+    act) ensure_tool act "$ACT_MODULE" "$ACT_VERSION" ;;
+    actionlint) ensure_tool actionlint "$ACTIONLINT_MODULE" "$ACTIONLINT_VERSION" ;;
+    *)
+      echo "unknown tool '$tool': expected act or actionlint" >&2
+      exit 2
+      ;;
+  esac
+done
