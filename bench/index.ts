@@ -276,6 +276,9 @@ function printCalls(calls: BenchResults['calls']): void {
 
 async function main(): Promise<number> {
   const options = parseArgs(process.argv.slice(2));
+  // The sandbox's own SDK clients run in this process on Node 20; their upgrade notice is noise
+  // here. The action's process gets its environment from runAction, not from this one.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   if (options.profile) {
     process.stdout.write(`${(await profileStartup()).join('\n')}\n`);
     return 0;
