@@ -3,11 +3,7 @@ import {
   explainWebIdentityDenial,
   trustConditionFor,
 } from '../../../action/credentials/claims';
-
-function jwt(payload: object): string {
-  const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
-  return `${part({ alg: 'RS256' })}.${part(payload)}.signature`;
-}
+import { jwt } from '../support/jwt';
 
 const PAYLOAD = {
   sub: 'repo:octo-org/checkout-api:environment:production',
@@ -81,5 +77,3 @@ describe('explainWebIdentityDenial', () => {
     });
   });
 });
-
-export { jwt };

@@ -128,5 +128,3 @@ describe('checkCredentialSource', () => {
     expect(codeOf(() => checkCredentialSource(ambient, {}))).toBeUndefined();
   });
 });
-
-export { request as makeRequest };

@@ -1,0 +1,163 @@
+import {
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  ECSClient,
+  RegisterTaskDefinitionCommand,
+  UpdateServiceCommand,
+} from '@aws-sdk/client-ecs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { ecsError, EcsGateway } from '../../../action/ecs/gateway';
+import { ActionError } from '../../../action/errors';
+import { captureStdout, type Captured } from '../support/capture';
+
+const ecs = mockClient(ECSClient);
+const FAST = { sleep: async () => undefined, random: () => 0 };
+const credentials = async () => ({ accessKeyId: 'AK', secretAccessKey: 'SK', sessionToken: 'ST' });
+
+function ecsFailure(name: string, status: number): Error {
+  return Object.assign(new Error(`${name}!`), {
+    name,
+    $metadata: { httpStatusCode: status, requestId: 'r-1' },
+  });
+}
+
+let out: Captured;
+beforeEach(() => {
+  ecs.reset();
+  out = captureStdout();
+});
+afterEach(() => out.restore());
+
+function gateway(refresh?: (reason: string) => Promise<void>) {
+  return new EcsGateway('eu-west-1', credentials, refresh, FAST);
+}
+
+describe('EcsGateway', () => {
+  it('describes services 10 a call and sorts found and missing by the names asked', async () => {
+    const names = Array.from({ length: 23 }, (_, i) => `svc-${i}`);
+    ecs.on(DescribeServicesCommand).callsFake((input: { services: string[] }) => ({
+      services: input.services
+        .filter((s) => s !== 'svc-22')
+        .map((s) => s.split('/').pop()!)
+        .map((s) => ({
+          serviceName: s,
+          serviceArn: `arn:aws:ecs:eu-west-1:2:service/checkout/${s}`,
+        })),
+      failures: [],
+    }));
+    const answer = await gateway().describeServices('checkout', [
+      ...names.slice(0, 21),
+      'arn:aws:ecs:eu-west-1:2:service/checkout/svc-21',
+      'svc-22',
+    ]);
+    const batches = ecs
+      .commandCalls(DescribeServicesCommand)
+      .map((c) => c.args[0].input.services!.length);
+    expect(batches).toEqual([10, 10, 3]);
+    expect(answer.services.size).toBe(22);
+    expect(
+      answer.services.get('arn:aws:ecs:eu-west-1:2:service/checkout/svc-21')?.serviceName,
+    ).toBe('svc-21');
+    expect(answer.missing).toEqual(['svc-22']);
+  });
+
+  it('reads a task definition with its tags', async () => {
+    ecs
+      .on(DescribeTaskDefinitionCommand)
+      .resolves({ taskDefinition: { family: 'f' }, tags: [{ key: 'k', value: 'v' }] });
+    await expect(gateway().describeTaskDefinition('f:1')).resolves.toEqual({
+      definition: { family: 'f' },
+      tags: [{ key: 'k', value: 'v' }],
+    });
+    expect(ecs.commandCalls(DescribeTaskDefinitionCommand)[0]!.args[0].input).toEqual({
+      taskDefinition: 'f:1',
+      include: ['TAGS'],
+    });
+    ecs.on(DescribeTaskDefinitionCommand).resolves({});
+    await expect(gateway().describeTaskDefinition('f:1')).rejects.toMatchObject({
+      code: 'TASK_DEFINITION_NOT_FOUND',
+    });
+  });
+
+  it('registers and updates', async () => {
+    ecs
+      .on(RegisterTaskDefinitionCommand)
+      .resolves({ taskDefinition: { taskDefinitionArn: 'arn:f:2' } });
+    ecs.on(UpdateServiceCommand).resolves({ service: { serviceName: 's' } });
+    await expect(
+      gateway().registerTaskDefinition({ family: 'f', containerDefinitions: [] }),
+    ).resolves.toBe('arn:f:2');
+    await expect(gateway().updateService('c', 's', 'arn:f:2', true)).resolves.toEqual({
+      serviceName: 's',
+    });
+    expect(ecs.commandCalls(UpdateServiceCommand)[0]!.args[0].input).toEqual({
+      cluster: 'c',
+      service: 's',
+      taskDefinition: 'arn:f:2',
+      forceNewDeployment: true,
+    });
+    ecs.on(RegisterTaskDefinitionCommand).resolves({});
+    await expect(
+      gateway().registerTaskDefinition({ family: 'f', containerDefinitions: [] }),
+    ).rejects.toBeInstanceOf(ActionError);
+  });
+
+  it('reads stopped tasks with their container reasons, and skips the call with no ids', async () => {
+    ecs.on(DescribeTasksCommand).resolves({
+      tasks: [
+        {
+          taskArn: 'arn:aws:ecs:eu-west-1:2:task/checkout/abc',
+          stoppedReason: 'Essential container exited',
+          containers: [{ reason: 'OOM' }, {}],
+        },
+        { taskArn: 'arn:aws:ecs:eu-west-1:2:task/checkout/def' },
+      ],
+    });
+    await expect(gateway().stoppedTasks('checkout', ['abc', 'def'])).resolves.toEqual([
+      { taskId: 'abc', reason: 'Essential container exited; OOM' },
+    ]);
+    await expect(gateway().stoppedTasks('checkout', [])).resolves.toEqual([]);
+    expect(ecs.commandCalls(DescribeTasksCommand)).toHaveLength(1);
+  });
+
+  it('retries throttling, refreshes on an expired token, and never retries access denied', async () => {
+    ecs
+      .on(UpdateServiceCommand)
+      .rejectsOnce(ecsFailure('ThrottlingException', 400))
+      .rejectsOnce(ecsFailure('ExpiredTokenException', 400))
+      .resolves({ service: {} });
+    const refresh = jest.fn(async () => undefined);
+    await gateway(refresh).updateService('c', 's', 'td', false);
+    expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(3);
+    expect(refresh).toHaveBeenCalledWith('UpdateService answered ExpiredTokenException');
+    ecs.on(UpdateServiceCommand).rejects(ecsFailure('AccessDeniedException', 400));
+    const denied = await gateway()
+      .updateService('c', 's', 'td', false)
+      .catch((e: unknown) => e);
+    expect(denied).toMatchObject({
+      code: 'ECS_ACCESS_DENIED',
+      hint: "Allow the deploy role (the last role of 'role-chain') ecs:UpdateService on this resource.",
+    });
+    expect((denied as ActionError).aws?.requestId).toBe('r-1');
+  });
+});
+
+describe('ecsError', () => {
+  it.each([
+    [ecsFailure('SyntaxError', 403), 'ECS_ACCESS_DENIED'],
+    [ecsFailure('ServiceNotFoundException', 400), 'SERVICE_NOT_FOUND'],
+    [ecsFailure('ClusterNotFoundException', 400), 'SERVICE_NOT_FOUND'],
+    [ecsFailure('ServiceNotActiveException', 400), 'SERVICE_INACTIVE'],
+    [ecsFailure('ServerException', 500), 'AWS_UNAVAILABLE'],
+    [ecsFailure('ClientException', 400), 'ECS_REQUEST_FAILED'],
+  ])('%s -> %s', (error, code) => {
+    expect(ecsError('DescribeServices', 'cluster c', error).code).toBe(code);
+  });
+
+  it('asks for iam:PassRole too when registering is denied', () => {
+    expect(
+      ecsError('RegisterTaskDefinition', 'family f', ecsFailure('AccessDeniedException', 400)).hint,
+    ).toMatch(/iam:PassRole/);
+  });
+});
