@@ -143,21 +143,23 @@ function widenStatement(s: PolicyStatement, debug: (line: string) => void): Poli
 /** Creates everything in moto; permission checks must still be off. */
 export async function setUpAccounts(
   motoUrl: string,
-  services: string[] | undefined,
+  options: { services?: string[] | undefined; withoutActions?: string[] | undefined },
   debug: (line: string) => void,
 ): Promise<Accounts> {
   const { config, roles } = await exampleRoles();
   const oidcProviderArn = await ensureOidcProvider(motoUrl, config);
+  const without = options.withoutActions ?? [];
+  const shape = (role: RolePolicies): RolePolicies => removeActions(role, without, debug);
   const created = [
-    ...(await createRoles(motoUrl, config.tooling.account, roles.tooling, debug)),
-    ...(await createRoles(motoUrl, config.deploy.account, roles.deploy, debug)),
+    ...(await createRoles(motoUrl, config.tooling.account, roles.tooling.map(shape), debug)),
+    ...(await createRoles(motoUrl, config.deploy.account, roles.deploy.map(shape), debug)),
   ];
   await createTaskRoles(motoUrl, config);
   const admins = new Map<string, AdminKey>();
   for (const account of [config.tooling.account, config.deploy.account]) {
     admins.set(account, await createAdmin(motoUrl, account));
   }
-  const serviceNames = services ?? [...config.deploy.services];
+  const serviceNames = options.services ?? [...config.deploy.services];
   await createEcs(motoUrl, config, serviceNames);
   return {
     config,
@@ -168,6 +170,26 @@ export async function setUpAccounts(
     admins,
     services: serviceNames,
   };
+}
+
+/** Drops `actions` from a role's identity policies (tests of a role missing a permission). */
+export function removeActions(
+  role: RolePolicies,
+  actions: string[],
+  debug: (line: string) => void,
+): RolePolicies {
+  if (actions.length === 0) return role;
+  const identityPolicies = role.identityPolicies.map((document) => {
+    const statements = document.Statement.flatMap((s) => {
+      const list = s.Action === undefined ? [] : Array.isArray(s.Action) ? s.Action : [s.Action];
+      const kept = list.filter((a) => !actions.includes(a));
+      if (kept.length === list.length) return [s];
+      debug(`sandbox: removed ${actions.join(', ')} from ${role.roleName} as asked`);
+      return kept.length > 0 ? [{ ...s, Action: kept }] : [];
+    });
+    return { ...document, Statement: statements };
+  });
+  return { ...role, identityPolicies };
 }
 
 function roleArn(account: string, name: string): string {

@@ -28,6 +28,8 @@ export interface SandboxOptions {
   permissionChecks?: boolean;
   /** Claims to put in every OIDC token instead of the defaults (trust mistakes). @default none */
   claims?: Partial<GitHubClaims>;
+  /** Actions to remove from the synthesized roles (a role missing a permission). @default none */
+  withoutActions?: string[];
   /** Where debug lines go (which policies were widened, faults played). @default dropped */
   debug?: (line: string) => void;
 }
@@ -112,7 +114,11 @@ async function assemble(
   debug: (line: string) => void,
 ): Promise<Sandbox> {
   const permissionChecks = options.permissionChecks ?? true;
-  const accounts = await setUpAccounts(moto.url, options.services, debug);
+  const accounts = await setUpAccounts(
+    moto.url,
+    { services: options.services, withoutActions: options.withoutActions },
+    debug,
+  );
   const { config } = accounts;
   const runId = String(randomInt(1_000_000_000, 9_999_999_999));
   const token = await startTokenEndpoint({

@@ -47,11 +47,11 @@ export interface StoppedTask {
   launchType: string;
   lastStatus: 'STOPPED';
   desiredStatus: 'STOPPED';
-  stopCode: 'EssentialContainerExited';
+  stopCode: 'TaskFailedToStart';
   stoppedReason: string;
   createdAt: number;
   stoppedAt: number;
-  containers: Array<{ name: string; lastStatus: 'STOPPED'; exitCode: number; reason: string }>;
+  containers: Array<{ name: string; lastStatus: 'STOPPED' }>;
 }
 
 /** Everything the layer knows about one service beyond what moto keeps. */
@@ -112,13 +112,11 @@ export function baselineRollout(
 ): ServiceRollout {
   const deployment = newDeployment(service, service.taskDefinition, now, { durationMs: 0 });
   Object.assign(deployment, {
-    id: service.deployments?.[0]?.id ?? deployment.id,
     rolloutState: 'COMPLETED',
     rolloutStateReason: `ECS deployment ${deployment.id} completed.`,
     runningCount: service.desiredCount,
     pendingCount: 0,
   });
-  deployment.rolloutStateReason = `ECS deployment ${deployment.id} completed.`;
   return {
     account,
     clusterArn: service.clusterArn,
@@ -159,21 +157,18 @@ export function advance(
   rollout: ServiceRollout,
   now: number,
 ): { flips: RolloutFlip[]; effects: RollbackEffect[] } {
-  const flips: RolloutFlip[] = [];
-  const effects: RollbackEffect[] = [];
-  for (;;) {
-    const primary = rollout.deployments.find((d) => d.status === 'PRIMARY');
-    if (!primary || primary.rolloutState !== 'IN_PROGRESS' || primary.settlesAt > now) break;
-    if (primary.plan.failure) {
-      flips.push(flip(rollout, primary, 'FAILED'));
-      const effect = failDeployment(rollout, primary, primary.plan.failure);
-      if (effect) effects.push(effect);
-    } else {
-      flips.push(flip(rollout, primary, 'COMPLETED'));
-      completeDeployment(rollout, primary);
-    }
+  // One transition per look: every state ECS passes through (a FAILED deployment before its
+  // rollback completes, say) is seen by at least one DescribeServices, as with real ECS.
+  const primary = rollout.deployments.find((d) => d.status === 'PRIMARY');
+  if (!primary || primary.rolloutState !== 'IN_PROGRESS' || primary.settlesAt > now) {
+    return { flips: [], effects: [] };
   }
-  return { flips, effects };
+  if (!primary.plan.failure) {
+    completeDeployment(rollout, primary);
+    return { flips: [flip(rollout, primary, 'COMPLETED')], effects: [] };
+  }
+  const effect = failDeployment(rollout, primary, primary.plan.failure);
+  return { flips: [flip(rollout, primary, 'FAILED')], effects: effect ? [effect] : [] };
 }
 
 /** The deployments, events and counts a DescribeServices answer shows for this service. */
@@ -322,11 +317,11 @@ function stoppedTask(
     launchType: deployment.launchType,
     lastStatus: 'STOPPED',
     desiredStatus: 'STOPPED',
-    stopCode: 'EssentialContainerExited',
+    stopCode: 'TaskFailedToStart',
     stoppedReason: failure.reason,
     createdAt: deployment.createdAt / 1000,
     stoppedAt: deployment.settlesAt / 1000,
-    containers: [{ name: 'app', lastStatus: 'STOPPED', exitCode: 1, reason: failure.reason }],
+    containers: [{ name: 'app', lastStatus: 'STOPPED' }],
   };
 }
 
