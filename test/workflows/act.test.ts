@@ -2,65 +2,27 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { startSandbox, type Sandbox } from '../../sandbox';
-import { runAct, type ActDispatch } from './act-run';
-import { REPO_ROOT, ensureTool } from './tools';
+import { runAct, type ActDispatch } from '../../scripts/act/act-run';
+import {
+  runningContainers as containersOf,
+  sandboxDispatch,
+  type ContainerImage,
+} from '../../scripts/act/sandbox-dispatch';
+import { REPO_ROOT, ensureTool } from '../../scripts/act/tools';
 
 // The first `go install` of act takes minutes; later runs reuse .cache/bin/act.
 const INSTALL_TIMEOUT_MS = 15 * 60_000;
 const RUN_TIMEOUT_MS = 3 * 60_000;
-const DEPLOY_WORKFLOW = '.github/workflows/deploy.yml';
-
-interface ContainerImage {
-  name: string;
-  image: string;
-}
 
 let act: string;
 let sandbox: Sandbox;
 
-/** The role chain, target and container the sandbox set up, as deploy.yml's variables. */
-function environmentVars(container: string): Record<string, string> {
-  const { info } = sandbox;
-  return {
-    TOOLING_ROLE_ARN: info.toolingRoleArn,
-    DEPLOY_ROLE_ARN: info.deployRoleArn,
-    AWS_REGION: info.region,
-    ECS_CLUSTER: info.cluster,
-    ECS_SERVICE: serviceName(),
-    ECS_CONTAINER: container,
-  };
-}
-
-function serviceName(): string {
-  const [first] = sandbox.info.services;
-  if (first === undefined) throw new Error('the sandbox created no service');
-  return first;
-}
-
-/** The sandbox's endpoints; act itself provides the GITHUB_* run metadata, as a runner does. */
-function endpointEnv(): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(sandbox.env).filter(([name]) => !name.startsWith('GITHUB_')),
-  );
-}
-
-async function runningContainers(): Promise<ContainerImage[]> {
-  const service = await sandbox.inspect.service(serviceName());
-  if (service?.taskDefinition === undefined) throw new Error(`${serviceName()} is gone`);
-  const { taskDefinition } = await sandbox.inspect.taskDefinition(service.taskDefinition);
-  return (taskDefinition.containerDefinitions ?? []).map((c) => ({
-    name: c.name ?? '',
-    image: c.image ?? '',
-  }));
+function runningContainers(): Promise<ContainerImage[]> {
+  return containersOf(sandbox);
 }
 
 function dispatch(container: string, image: string, dryRun: boolean): ActDispatch {
-  return {
-    workflow: DEPLOY_WORKFLOW,
-    inputs: { environment: 'production', image, 'dry-run': String(dryRun) },
-    vars: environmentVars(container),
-    env: endpointEnv(),
-  };
+  return sandboxDispatch(sandbox, { container, image, dryRun });
 }
 
 function expectNoSecrets(log: string): void {

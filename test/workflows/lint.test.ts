@@ -3,7 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 
-import { REPO_ROOT, ensureTool } from './tools';
+import { REPO_ROOT, ensureTool } from '../../scripts/act/tools';
 
 const WORKFLOWS_DIR = join(REPO_ROOT, '.github', 'workflows');
 const BROKEN_FIXTURE = join(__dirname, 'fixtures', 'broken-deploy.yml');

@@ -17,6 +17,12 @@ export interface ActDispatch {
   env: Record<string, string>;
 }
 
+/** Options of one act run. */
+export interface ActRunOptions {
+  /** Receives act's output as it comes (the log is collected either way). */
+  onOutput?: (text: string) => void;
+}
+
 /** How one act run ended. */
 export interface ActRun {
   exitCode: number | null;
@@ -61,7 +67,11 @@ export function writeDispatchEvent(folder: string, inputs: ActDispatch['inputs']
  * cache (under a fresh XDG_CACHE_HOME, so runs never share state), and in self-hosted mode the
  * host's environment reaches the steps, so only PATH and the folders act needs are passed on.
  */
-export function runAct(actPath: string, dispatch: ActDispatch): Promise<ActRun> {
+export function runAct(
+  actPath: string,
+  dispatch: ActDispatch,
+  options: ActRunOptions = {},
+): Promise<ActRun> {
   const home = mkdtempSync(join(tmpdir(), 'act-home-'));
   const eventPath = writeDispatchEvent(home, dispatch.inputs);
   const child = spawn(actPath, buildActArgs(dispatch, eventPath), {
@@ -71,8 +81,12 @@ export function runAct(actPath: string, dispatch: ActDispatch): Promise<ActRun> 
   });
 
   const chunks: Buffer[] = [];
-  child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
-  child.stderr.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const collect = (chunk: Buffer): void => {
+    chunks.push(chunk);
+    options.onOutput?.(chunk.toString());
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
   return new Promise((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (exitCode) => {
