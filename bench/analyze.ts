@@ -60,6 +60,23 @@ function latestEnd(calls: BenchCall[]): number {
   return Math.max(...calls.map((call) => call.endMs));
 }
 
+/** Time from the first request to exit during which no request was in flight: the action's own
+ * work between calls (SDK set-up, signing, rendering) and its exit. */
+export function ownTimeMs(calls: BenchCall[], exitedAt: number): number {
+  const ordered = [...calls].sort((a, b) => a.startMs - b.startMs);
+  const first = ordered[0];
+  if (!first) return 0;
+
+  let busy = 0;
+  let coveredUntil = first.startMs;
+  for (const call of ordered) {
+    const from = Math.max(call.startMs, coveredUntil);
+    if (call.endMs > from) busy += call.endMs - from;
+    coveredUntil = Math.max(coveredUntil, call.endMs);
+  }
+  return exitedAt - first.startMs - busy;
+}
+
 /** AWS calls by operation (the token request excluded), keys sorted for stable output. */
 export function countCalls(calls: BenchCall[]): Record<string, number> {
   const counts: Record<string, number> = {};

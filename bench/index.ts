@@ -93,6 +93,8 @@ async function measureScale(sandbox: Sandbox, runs: number): Promise<Map<number,
   return samples;
 }
 
+const OWN_LABEL = '  after start-up, no request in flight (own work)';
+
 function scaleMetrics(samples: Map<number, RunSample[]>): Record<string, Metric> {
   const one = samples.get(1) ?? [];
   const metrics: Record<string, Metric> = {
@@ -101,12 +103,14 @@ function scaleMetrics(samples: Map<number, RunSample[]>): Record<string, Metric>
     'deploy.credentialsMs': metric('  credential chain', 'ms', pick(one, 'credentialsMs')),
     'deploy.deployMs': metric('  deploy calls', 'ms', pick(one, 'deployMs')),
     'deploy.waitMs': metric('  wait: last update to exit', 'ms', pick(one, 'waitMs')),
+    'deploy.ownMs': metric(OWN_LABEL, 'ms', own(one)),
     'deploy.awsCalls': metric('1 service: AWS calls', 'calls', calls(one)),
     'deploy.peakRssKiB': metric('1 service: peak memory (VmHWM)', 'KiB', peaks(one)),
   };
   for (const n of SCALES.slice(1)) {
     const runs = samples.get(n) ?? [];
     metrics[`scale.${n}.wallMs`] = metric(`${n} services: start to exit`, 'ms', wall(runs));
+    metrics[`scale.${n}.ownMs`] = metric(`  ${OWN_LABEL.trim()}`, 'ms', own(runs));
     metrics[`scale.${n}.awsCalls`] = metric(`${n} services: AWS calls`, 'calls', calls(runs));
   }
   return metrics;
@@ -114,6 +118,10 @@ function scaleMetrics(samples: Map<number, RunSample[]>): Record<string, Metric>
 
 function wall(samples: RunSample[]): number[] {
   return samples.map((s) => s.wallMs);
+}
+
+function own(samples: RunSample[]): number[] {
+  return samples.map((s) => s.ownMs);
 }
 
 function calls(samples: RunSample[]): number[] {

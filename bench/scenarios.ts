@@ -3,7 +3,14 @@
 import { spawn } from 'node:child_process';
 import { runAction, type ActionRun } from '../sandbox/run-action';
 import type { CallRecord, Sandbox } from '../sandbox/index';
-import { countCalls, splitPhases, totalCalls, type BenchCall, type Phases } from './analyze';
+import {
+  countCalls,
+  ownTimeMs,
+  splitPhases,
+  totalCalls,
+  type BenchCall,
+  type Phases,
+} from './analyze';
 import { samplePeakMemory } from './memory';
 
 /** The container every sandbox service's task definition runs the app in. */
@@ -13,6 +20,8 @@ export const APP_CONTAINER = 'app';
 export interface RunSample {
   wallMs: number;
   phases: Phases;
+  /** After the first request, time with no request in flight (the action's own work). */
+  ownMs: number;
   calls: Record<string, number>;
   awsCalls: number;
   peakKiB: number | undefined;
@@ -58,6 +67,7 @@ export async function timedRun(sandbox: Sandbox, services: string[]): Promise<Ru
   return {
     wallMs: run.durationMs,
     phases: splitPhases(calls, run.startedAt, exitedAt),
+    ownMs: ownTimeMs(calls, exitedAt),
     calls: counts,
     awsCalls: totalCalls(counts),
     peakKiB,

@@ -1,4 +1,11 @@
-import { countCalls, median, medianOf, splitPhases, totalCalls } from '../../bench/analyze';
+import {
+  countCalls,
+  median,
+  medianOf,
+  ownTimeMs,
+  splitPhases,
+  totalCalls,
+} from '../../bench/analyze';
 import type { BenchCall } from '../../bench/analyze';
 
 function call(service: string, operation: string, startMs: number, endMs: number): BenchCall {
@@ -50,6 +57,27 @@ describe('splitPhases', () => {
       deployMs: 0,
       waitMs: 0,
     });
+  });
+});
+
+describe('ownTimeMs', () => {
+  it('counts the time from the first request to exit with no request in flight', () => {
+    // 580 ms from the token request to exit; requests in flight 5+50+55+45+48+55+55+48 = 361 ms
+    expect(ownTimeMs(STEADY, 1700)).toBe(219);
+  });
+
+  it('counts overlapping parallel requests once', () => {
+    const parallel = [
+      call('ecs', 'UpdateService', 100, 200),
+      call('ecs', 'UpdateService', 150, 250),
+      call('ecs', 'UpdateService', 160, 170),
+      call('ecs', 'DescribeServices', 300, 350),
+    ];
+    expect(ownTimeMs(parallel, 400)).toBe(300 - 200);
+  });
+
+  it('is zero when nothing was asked', () => {
+    expect(ownTimeMs([], 500)).toBe(0);
   });
 });
 
