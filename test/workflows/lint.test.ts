@@ -7,6 +7,7 @@ import { REPO_ROOT, ensureTool } from '../../scripts/act/tools';
 
 const WORKFLOWS_DIR = join(REPO_ROOT, '.github', 'workflows');
 const BROKEN_FIXTURE = join(__dirname, 'fixtures', 'broken-deploy.yml');
+const EXAMPLES_DIR = join(__dirname, 'fixtures', 'examples');
 const INSTALL_TIMEOUT_MS = 10 * 60_000;
 
 /** One finding as actionlint's `{{json .}}` format prints it. */
@@ -72,6 +73,15 @@ describe('actionlint', () => {
 
     expect(describeFindings(run.findings)).toBe('');
     expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+  });
+
+  it('reports nothing for the example workflows the README shows', () => {
+    const examples = readdirSync(EXAMPLES_DIR).map((file) => join(EXAMPLES_DIR, file));
+    const run = runActionlint(examples);
+
+    expect(examples.length).toBeGreaterThanOrEqual(2);
+    expect(describeFindings(run.findings)).toBe('');
     expect(run.status).toBe(0);
   });
 
