@@ -1,6 +1,4 @@
-// What dist/index.js is made of: esbuild's metafile for the same entry and options as
-// scripts/build.mjs, bytes grouped by npm package. Read-only: nothing is written.
-import { build } from 'esbuild';
+// What a bundle is made of: esbuild metafile inputs grouped by npm package. Pure.
 
 /** The package an input path belongs to (`@scope/name` or `name`), or `(project)`. */
 export function packageOf(inputPath: string): string {
@@ -21,23 +19,4 @@ export function groupByPackage(
     totals.set(name, (totals.get(name) ?? 0) + input.bytesInOutput);
   }
   return [...totals].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes);
-}
-
-/** Bundles action/index.ts in memory as scripts/build.mjs does and groups the output. */
-export async function bundleComposition(): Promise<Array<{ name: string; bytes: number }>> {
-  const result = await build({
-    entryPoints: ['action/index.ts'],
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    minify: true,
-    keepNames: true,
-    write: false,
-    metafile: true,
-    outfile: 'bundle-composition.js',
-    logLevel: 'silent',
-  });
-  const output = Object.values(result.metafile.outputs).find((out) => out.entryPoint);
-  return output ? groupByPackage(output.inputs) : [];
 }
