@@ -1,6 +1,33 @@
 // Bundles the action into one CommonJS file, so `node dist/index.js` runs with no node_modules.
 import { build } from 'esbuild';
 
+// @actions/core imports @actions/http-client (and with it undici, ~420 KiB) only for
+// core.getIDToken, which the action does not use: it fetches the token itself with the global
+// fetch, through its own retry policy. Bundling the real client costs start-up time for nothing,
+// so it is replaced by a stub that fails loudly if anything ever calls it.
+const STUB = `
+class Unavailable {
+  constructor() {
+    throw new Error('@actions/http-client is not bundled: the action fetches tokens itself.');
+  }
+}
+module.exports = { HttpClient: Unavailable, BearerCredentialHandler: Unavailable };
+`;
+
+const stubHttpClient = {
+  name: 'stub-actions-http-client',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^@actions\/http-client(\/.*)?$/ }, (args) => ({
+      path: args.path,
+      namespace: 'stub',
+    }));
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
+      contents: STUB,
+      loader: 'js',
+    }));
+  },
+};
+
 await build({
   entryPoints: ['action/index.ts'],
   outfile: 'dist/index.js',
@@ -13,4 +40,5 @@ await build({
   legalComments: 'linked',
   metafile: false,
   logLevel: 'warning',
+  plugins: [stubHttpClient],
 });

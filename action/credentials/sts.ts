@@ -1,10 +1,5 @@
 import * as core from '@actions/core';
-import {
-  AssumeRoleCommand,
-  AssumeRoleWithWebIdentityCommand,
-  STSClient,
-  type Credentials,
-} from '@aws-sdk/client-sts';
+import type { Credentials } from '@aws-sdk/client-sts';
 import { clientConfig } from '../aws/client-config';
 import { callAws, classifyError, type RetryOptions } from '../aws/retry';
 import { ActionError, awsErrorDetails } from '../errors';
@@ -131,27 +126,45 @@ export function diagnoseHopFailure(
   });
 }
 
+type StsSdk = typeof import('@aws-sdk/client-sts');
+
+let stsSdk: Promise<StsSdk> | undefined;
+
+/** Loads the STS SDK once, a turn after the caller's own I/O started, to overlap with it. */
+function loadStsSdk(): Promise<StsSdk> {
+  stsSdk ??= new Promise<void>((resolve) => setImmediate(resolve)).then(
+    () => import('@aws-sdk/client-sts'),
+  );
+  return stsSdk;
+}
+
 async function assumeFirst(hop: Hop, plan: ChainPlan, options: ChainOptions): Promise<HopAnswer> {
+  if (hop.method === 'web-identity') return assumeWithToken(hop, plan, options);
+  const { STSClient, AssumeRoleCommand } = await loadStsSdk();
   const client = new STSClient(clientConfig(plan.region));
-  const base = {
+  const command = new AssumeRoleCommand({
     RoleArn: hop.roleArn,
     RoleSessionName: plan.roleSessionName,
     DurationSeconds: plan.durationSeconds,
-  };
-  if (hop.method === 'ambient') {
-    core.info(
-      'Hop 1 uses the ambient AWS credentials of this machine (credential-source: ambient).',
-    );
-    return callAws(
-      'AssumeRole',
-      () => client.send(new AssumeRoleCommand(base)),
-      undefined,
-      options.retry,
-    );
-  }
-  const token = await fetchIdToken(plan.audience, options.env, options.retry);
+  });
+  core.info('Hop 1 uses the ambient AWS credentials of this machine (credential-source: ambient).');
+  return callAws('AssumeRole', () => client.send(command), undefined, options.retry);
+}
+
+async function assumeWithToken(hop: Hop, plan: ChainPlan, options: ChainOptions) {
+  // The token request goes out first; the SDK loads while it is in flight.
+  const [token, sdk] = await Promise.all([
+    fetchIdToken(plan.audience, options.env, options.retry),
+    loadStsSdk(),
+  ]);
+  const client = new sdk.STSClient(clientConfig(plan.region));
+  const command = new sdk.AssumeRoleWithWebIdentityCommand({
+    RoleArn: hop.roleArn,
+    RoleSessionName: plan.roleSessionName,
+    DurationSeconds: plan.durationSeconds,
+    WebIdentityToken: token,
+  });
   try {
-    const command = new AssumeRoleWithWebIdentityCommand({ ...base, WebIdentityToken: token });
     return await callAws(
       'AssumeRoleWithWebIdentity',
       () => client.send(command),
@@ -169,6 +182,7 @@ async function assumeNext(hop: Hop, plan: ChainPlan, previous: ChainResult, opti
     secretAccessKey: previous.secretAccessKey,
     sessionToken: previous.sessionToken,
   };
+  const { STSClient, AssumeRoleCommand } = await loadStsSdk();
   const client = new STSClient(clientConfig(plan.region, async () => credentials));
   const command = new AssumeRoleCommand({
     RoleArn: hop.roleArn,

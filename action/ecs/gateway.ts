@@ -1,15 +1,10 @@
 import * as core from '@actions/core';
-import {
-  DescribeServicesCommand,
-  DescribeTaskDefinitionCommand,
-  DescribeTasksCommand,
+import type {
   ECSClient,
-  RegisterTaskDefinitionCommand,
-  UpdateServiceCommand,
-  type RegisterTaskDefinitionCommandInput,
-  type Service,
-  type Tag,
-  type TaskDefinition,
+  RegisterTaskDefinitionCommandInput,
+  Service,
+  Tag,
+  TaskDefinition,
 } from '@aws-sdk/client-ecs';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { clientConfig } from '../aws/client-config';
@@ -75,19 +70,36 @@ function nameOf(serviceOrArn: string): string {
   return serviceOrArn.split('/').pop() ?? serviceOrArn;
 }
 
+/** The ECS client module, loaded on first use so start-up does not pay for it. */
+export type EcsSdk = typeof import('@aws-sdk/client-ecs');
+
+let ecsSdk: Promise<EcsSdk> | undefined;
+
+/** Loads the ECS SDK once; callers may start this early to overlap it with network waits. */
+export function loadEcsSdk(): Promise<EcsSdk> {
+  ecsSdk ??= import('@aws-sdk/client-ecs');
+  return ecsSdk;
+}
+
+/** Builds the gateway with a client signed by `credentials`. */
+export async function createEcsGateway(
+  region: string,
+  credentials: AwsCredentialIdentityProvider,
+  refresh?: CredentialRefresher,
+  retry: Partial<RetryOptions> = {},
+): Promise<EcsGateway> {
+  const sdk = await loadEcsSdk();
+  return new EcsGateway(sdk, new sdk.ECSClient(clientConfig(region, credentials)), refresh, retry);
+}
+
 /** The ECS calls the action makes, each through the one retry policy and credential refresh. */
 export class EcsGateway {
-  private readonly client: ECSClient;
-
   constructor(
-    region: string,
-    credentials: AwsCredentialIdentityProvider,
+    private readonly sdk: EcsSdk,
+    private readonly client: ECSClient,
     private readonly refresh?: CredentialRefresher,
     private readonly retry: Partial<RetryOptions> = {},
-    client?: ECSClient,
-  ) {
-    this.client = client ?? new ECSClient(clientConfig(region, credentials));
-  }
+  ) {}
 
   private call<T>(operation: string, subject: string, send: () => Promise<T>): Promise<T> {
     core.debug(`ECS ${operation}: ${subject}`);
@@ -107,7 +119,7 @@ export class EcsGateway {
     const results = await Promise.all(
       batches.map((batch) =>
         this.call('DescribeServices', subject, () =>
-          this.client.send(new DescribeServicesCommand({ cluster, services: batch })),
+          this.client.send(new this.sdk.DescribeServicesCommand({ cluster, services: batch })),
         ),
       ),
     );
@@ -125,7 +137,9 @@ export class EcsGateway {
     taskDefinition: string,
   ): Promise<{ definition: TaskDefinition; tags: Tag[] }> {
     const answer = await this.call('DescribeTaskDefinition', taskDefinition, () =>
-      this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition, include: ['TAGS'] })),
+      this.client.send(
+        new this.sdk.DescribeTaskDefinitionCommand({ taskDefinition, include: ['TAGS'] }),
+      ),
     );
     if (answer.taskDefinition === undefined) {
       throw new ActionError({
@@ -140,7 +154,7 @@ export class EcsGateway {
   /** Registers a new revision and returns its ARN. */
   async registerTaskDefinition(input: RegisterTaskDefinitionCommandInput): Promise<string> {
     const answer = await this.call('RegisterTaskDefinition', `family ${input.family}`, () =>
-      this.client.send(new RegisterTaskDefinitionCommand(input)),
+      this.client.send(new this.sdk.RegisterTaskDefinitionCommand(input)),
     );
     const arn = answer.taskDefinition?.taskDefinitionArn;
     if (arn === undefined)
@@ -152,7 +166,12 @@ export class EcsGateway {
   async updateService(cluster: string, service: string, taskDefinition: string, force: boolean) {
     const answer = await this.call('UpdateService', `service ${service}`, () =>
       this.client.send(
-        new UpdateServiceCommand({ cluster, service, taskDefinition, forceNewDeployment: force }),
+        new this.sdk.UpdateServiceCommand({
+          cluster,
+          service,
+          taskDefinition,
+          forceNewDeployment: force,
+        }),
       ),
     );
     return answer.service;
@@ -163,7 +182,7 @@ export class EcsGateway {
     const ids = taskIds.slice(0, DESCRIBE_TASKS_BATCH);
     if (ids.length === 0) return [];
     const answer = await this.call('DescribeTasks', `cluster ${cluster}`, () =>
-      this.client.send(new DescribeTasksCommand({ cluster, tasks: ids })),
+      this.client.send(new this.sdk.DescribeTasksCommand({ cluster, tasks: ids })),
     );
     return (answer.tasks ?? [])
       .filter((task) => task.stoppedReason !== undefined)

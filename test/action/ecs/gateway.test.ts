@@ -7,7 +7,7 @@ import {
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ecsError, EcsGateway } from '../../../action/ecs/gateway';
+import { createEcsGateway, ecsError } from '../../../action/ecs/gateway';
 import { ActionError } from '../../../action/errors';
 import { captureStdout, type Captured } from '../support/capture';
 
@@ -30,7 +30,7 @@ beforeEach(() => {
 afterEach(() => out.restore());
 
 function gateway(refresh?: (reason: string) => Promise<void>) {
-  return new EcsGateway('eu-west-1', credentials, refresh, FAST);
+  return createEcsGateway('eu-west-1', credentials, refresh, FAST);
 }
 
 describe('EcsGateway', () => {
@@ -46,7 +46,9 @@ describe('EcsGateway', () => {
         })),
       failures: [],
     }));
-    const answer = await gateway().describeServices('checkout', [
+    const answer = await (
+      await gateway()
+    ).describeServices('checkout', [
       ...names.slice(0, 21),
       'arn:aws:ecs:eu-west-1:2:service/checkout/svc-21',
       'svc-22',
@@ -66,7 +68,7 @@ describe('EcsGateway', () => {
     ecs
       .on(DescribeTaskDefinitionCommand)
       .resolves({ taskDefinition: { family: 'f' }, tags: [{ key: 'k', value: 'v' }] });
-    await expect(gateway().describeTaskDefinition('f:1')).resolves.toEqual({
+    await expect((await gateway()).describeTaskDefinition('f:1')).resolves.toEqual({
       definition: { family: 'f' },
       tags: [{ key: 'k', value: 'v' }],
     });
@@ -75,7 +77,7 @@ describe('EcsGateway', () => {
       include: ['TAGS'],
     });
     ecs.on(DescribeTaskDefinitionCommand).resolves({});
-    await expect(gateway().describeTaskDefinition('f:1')).rejects.toMatchObject({
+    await expect((await gateway()).describeTaskDefinition('f:1')).rejects.toMatchObject({
       code: 'TASK_DEFINITION_NOT_FOUND',
     });
   });
@@ -86,9 +88,9 @@ describe('EcsGateway', () => {
       .resolves({ taskDefinition: { taskDefinitionArn: 'arn:f:2' } });
     ecs.on(UpdateServiceCommand).resolves({ service: { serviceName: 's' } });
     await expect(
-      gateway().registerTaskDefinition({ family: 'f', containerDefinitions: [] }),
+      (await gateway()).registerTaskDefinition({ family: 'f', containerDefinitions: [] }),
     ).resolves.toBe('arn:f:2');
-    await expect(gateway().updateService('c', 's', 'arn:f:2', true)).resolves.toEqual({
+    await expect((await gateway()).updateService('c', 's', 'arn:f:2', true)).resolves.toEqual({
       serviceName: 's',
     });
     expect(ecs.commandCalls(UpdateServiceCommand)[0]!.args[0].input).toEqual({
@@ -99,7 +101,7 @@ describe('EcsGateway', () => {
     });
     ecs.on(RegisterTaskDefinitionCommand).resolves({});
     await expect(
-      gateway().registerTaskDefinition({ family: 'f', containerDefinitions: [] }),
+      (await gateway()).registerTaskDefinition({ family: 'f', containerDefinitions: [] }),
     ).rejects.toBeInstanceOf(ActionError);
   });
 
@@ -114,10 +116,10 @@ describe('EcsGateway', () => {
         { taskArn: 'arn:aws:ecs:eu-west-1:2:task/checkout/def' },
       ],
     });
-    await expect(gateway().stoppedTasks('checkout', ['abc', 'def'])).resolves.toEqual([
+    await expect((await gateway()).stoppedTasks('checkout', ['abc', 'def'])).resolves.toEqual([
       { taskId: 'abc', reason: 'Essential container exited; OOM' },
     ]);
-    await expect(gateway().stoppedTasks('checkout', [])).resolves.toEqual([]);
+    await expect((await gateway()).stoppedTasks('checkout', [])).resolves.toEqual([]);
     expect(ecs.commandCalls(DescribeTasksCommand)).toHaveLength(1);
   });
 
@@ -128,11 +130,13 @@ describe('EcsGateway', () => {
       .rejectsOnce(ecsFailure('ExpiredTokenException', 400))
       .resolves({ service: {} });
     const refresh = jest.fn(async () => undefined);
-    await gateway(refresh).updateService('c', 's', 'td', false);
+    await (await gateway(refresh)).updateService('c', 's', 'td', false);
     expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(3);
     expect(refresh).toHaveBeenCalledWith('UpdateService answered ExpiredTokenException');
     ecs.on(UpdateServiceCommand).rejects(ecsFailure('AccessDeniedException', 400));
-    const denied = await gateway()
+    const denied = await (
+      await gateway()
+    )
       .updateService('c', 's', 'td', false)
       .catch((e: unknown) => e);
     expect(denied).toMatchObject({
