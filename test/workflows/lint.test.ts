@@ -196,6 +196,9 @@ describe('ci.yml', () => {
       'npm run typecheck',
       'npm test',
       'npm run build',
+      'npm run synth',
+      'git status --porcelain -- dist/',
+      'actions/upload-artifact@',
       'actionlint',
       'moto[server]==${MOTO_VERSION}',
     ]) {
