@@ -82,12 +82,18 @@ export function formatError(error: unknown): string {
     const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     return `[INTERNAL] ${text}`;
   }
-  const aws = error.aws;
-  const origin = aws
-    ? ` (AWS: ${aws.name}${aws.requestId ? `, request id ${aws.requestId}` : ''})`
-    : '';
   const hint = error.hint ? `\nWhat to do: ${error.hint}` : '';
-  return `[${error.code}] ${error.message}${origin}${hint}`;
+  return `[${error.code}] ${error.message}${origin(error.aws)}${hint}`;
+}
+
+/** Names the AWS error and request id, or the underlying error when it did not come from AWS. */
+function origin(details: AwsErrorDetails | undefined): string {
+  if (details === undefined) return '';
+  if (details.requestId === undefined && details.httpStatusCode === undefined) {
+    return ` (cause: ${details.name}: ${details.message})`;
+  }
+  const id = details.requestId ? `, request id ${details.requestId}` : '';
+  return ` (AWS: ${details.name}${id})`;
 }
 
 /** Shortens long user values so an error stays readable. */

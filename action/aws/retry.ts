@@ -68,6 +68,7 @@ interface ErrorShape {
   code?: unknown;
   message?: unknown;
   cause?: unknown;
+  statusCode?: unknown;
   $metadata?: { httpStatusCode?: number };
 }
 
@@ -85,7 +86,9 @@ export function classifyError(error: unknown): ErrorClass {
   if (typeof error !== 'object' || error === null) return 'fatal';
   const shape = error as ErrorShape;
   const name = typeof shape.name === 'string' ? shape.name : '';
-  const status = shape.$metadata?.httpStatusCode;
+  const status =
+    shape.$metadata?.httpStatusCode ??
+    (typeof shape.statusCode === 'number' ? shape.statusCode : undefined);
   if (EXPIRED.has(name)) return 'expired';
   if (THROTTLING.has(name) || status === 429) return 'throttling';
   if (TRANSIENT.has(name) || (status !== undefined && status >= 500)) return 'transient';

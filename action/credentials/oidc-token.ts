@@ -6,12 +6,13 @@ import { ActionError } from '../errors';
 export const TOKEN_TIMEOUT_MS = 10_000;
 
 class TokenEndpointError extends Error {
-  readonly $metadata: { httpStatusCode: number };
+  /** Read by the retry policy: 429 and 5xx are retried, other statuses are not. */
+  readonly statusCode: number;
 
   constructor(status: number) {
     super(`The OIDC token endpoint answered HTTP ${status}.`);
     this.name = 'TokenEndpointError';
-    this.$metadata = { httpStatusCode: status };
+    this.statusCode = status;
   }
 }
 

@@ -55,3 +55,13 @@ describe('ActionError', () => {
     expect(inputError('images', 'x'.repeat(500), 'r').message.length).toBeLessThan(260);
   });
 });
+
+describe('formatError origin', () => {
+  it('names a cause that did not come from AWS as such', () => {
+    const cause = new TypeError('fetch failed');
+    const text = formatError(
+      new ActionError({ code: 'OIDC_TOKEN_FAILED', message: 'No token.', cause }),
+    );
+    expect(text).toBe('[OIDC_TOKEN_FAILED] No token. (cause: TypeError: fetch failed)');
+  });
+});
