@@ -77,6 +77,16 @@ export function ownTimeMs(calls: BenchCall[], exitedAt: number): number {
   return exitedAt - first.startMs - busy;
 }
 
+/** One run call by call, in ms from process start, each with how long it took:
+ * `+352 GetIDToken 3, +380 AssumeRoleWithWebIdentity 55, ..., exit +973`. */
+export function describeTimeline(calls: BenchCall[], startedAt: number, exitedAt: number): string {
+  const ordered = [...calls].sort((a, b) => a.startMs - b.startMs);
+  const steps = ordered.map(
+    (call) => `+${call.startMs - startedAt} ${call.operation} ${call.endMs - call.startMs}`,
+  );
+  return [...steps, `exit +${exitedAt - startedAt}`].join(', ');
+}
+
 /** AWS calls by operation (the token request excluded), keys sorted for stable output. */
 export function countCalls(calls: BenchCall[]): Record<string, number> {
   const counts: Record<string, number> = {};

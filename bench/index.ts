@@ -7,7 +7,7 @@ import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startSandbox, type Sandbox } from '../sandbox/index';
-import { median } from './analyze';
+import { describeTimeline, median } from './analyze';
 import { findRegressions } from './compare';
 import { MEMORY_METHOD } from './memory';
 import { profileStartup } from './profile';
@@ -186,12 +186,18 @@ async function measureNotice(sandbox: Sandbox, runs: number): Promise<Record<str
 interface Measured {
   metrics: Record<string, Metric>;
   calls: Record<string, Record<string, number>>;
+  timeline: string;
   errors: string[];
+}
+
+/** The run with the median wall time (the upper middle for an even count). */
+function medianRun(samples: RunSample[]): RunSample | undefined {
+  return [...samples].sort((a, b) => a.wallMs - b.wallMs)[Math.floor(samples.length / 2)];
 }
 
 /** Runs every scenario; a failing scenario is reported and the others still run. */
 async function measureAll(options: Options): Promise<Measured> {
-  const measured: Measured = { metrics: {}, calls: {}, errors: [] };
+  const measured: Measured = { metrics: {}, calls: {}, timeline: '', errors: [] };
   const attempt = async (name: string, work: () => Promise<void>): Promise<void> => {
     log(`bench: ${name}`);
     try {
@@ -213,6 +219,11 @@ async function measureAll(options: Options): Promise<Measured> {
       const samples = await measureScale(sandbox, options.runs);
       Object.assign(measured.metrics, scaleMetrics(samples));
       for (const [n, runs] of samples) measured.calls[`${n} service(s)`] = runs.at(-1)?.calls ?? {};
+      const typical = medianRun(samples.get(1) ?? []);
+      if (typical) {
+        const { requests, run, exitedAt } = typical;
+        measured.timeline = describeTimeline(requests, run.startedAt, exitedAt);
+      }
     });
     await attempt('noticing the end of a rollout', async () => {
       Object.assign(measured.metrics, await measureNotice(sandbox, options.runs));
@@ -269,6 +280,7 @@ function assemble(options: Options, measured: Measured, loadBefore: number[]): B
     },
     metrics: measured.metrics,
     calls: measured.calls,
+    timeline: measured.timeline,
     targets: checkTargets(measured.metrics),
     comparedWith: previous ? { commit: previous.commit, recordedAt: previous.recordedAt } : null,
     regressions: previous ? findRegressions(previous.metrics, measured.metrics) : [],
@@ -305,6 +317,7 @@ async function main(): Promise<number> {
 
   process.stdout.write(`\n${renderTable(results, previous?.metrics)}\n\n`);
   printCalls(results.calls);
+  process.stdout.write(`One deploy, call by call (ms from process start): ${results.timeline}\n`);
   process.stdout.write(`${renderFooter(results)}\n`);
   if (measured.errors.length > 0) {
     process.stdout.write(`\nScenarios that failed:\n${measured.errors.join('\n')}\n`);

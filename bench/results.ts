@@ -54,8 +54,10 @@ export interface BenchResults {
     memory: string;
   };
   metrics: Record<string, Metric>;
-  /** AWS calls by operation, per scenario, from the sandbox's call log (median run). */
+  /** AWS calls by operation, per scenario, from the sandbox's call log (last run). */
   calls: Record<string, Record<string, number>>;
+  /** The 1-service run with the median wall time, call by call (ms from process start). */
+  timeline: string;
   targets: TargetResult[];
   comparedWith: { commit: string; recordedAt: string } | null;
   regressions: Regression[];

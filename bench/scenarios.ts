@@ -25,6 +25,8 @@ export interface RunSample {
   calls: Record<string, number>;
   awsCalls: number;
   peakKiB: number | undefined;
+  /** The requests the sandbox saw during the run, on the sandbox's clock. */
+  requests: BenchCall[];
   exitedAt: number;
   run: ActionRun;
 }
@@ -71,6 +73,7 @@ export async function timedRun(sandbox: Sandbox, services: string[]): Promise<Ru
     calls: counts,
     awsCalls: totalCalls(counts),
     peakKiB,
+    requests: calls,
     exitedAt,
     run,
   };

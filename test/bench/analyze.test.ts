@@ -1,5 +1,6 @@
 import {
   countCalls,
+  describeTimeline,
   median,
   medianOf,
   ownTimeMs,
@@ -78,6 +79,15 @@ describe('ownTimeMs', () => {
 
   it('is zero when nothing was asked', () => {
     expect(ownTimeMs([], 500)).toBe(0);
+  });
+});
+
+describe('describeTimeline', () => {
+  it('lists each request from process start with its duration, then the exit', () => {
+    const calls = STEADY.slice(0, 2).reverse();
+    expect(describeTimeline(calls, 1000, 1700)).toBe(
+      '+120 GetIDToken 5, +130 AssumeRoleWithWebIdentity 50, exit +700',
+    );
   });
 });
 

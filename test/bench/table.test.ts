@@ -21,6 +21,7 @@ function results(overrides: Partial<BenchResults> = {}): BenchResults {
       'bundle.bytes': { value: 2048, unit: 'bytes', samples: [2048], label: 'bundle' },
     },
     calls: {},
+    timeline: '',
     targets: [
       {
         id: 'startup',
