@@ -212,8 +212,9 @@ async function measureAll(options: Options): Promise<Measured> {
     Object.assign(measured.metrics, await measureProcess(options.runs));
   });
 
-  log(`bench: starting the sandbox (${SCALES.at(-1)} services, ${LATENCY_MS} ms per AWS call)`);
-  const sandbox = await startSandbox({ services: serviceNames(20), latencyMs: LATENCY_MS });
+  const services = serviceNames(Math.max(...SCALES));
+  log(`bench: starting the sandbox (${services.length} services, ${LATENCY_MS} ms per AWS call)`);
+  const sandbox = await startSandbox({ services, latencyMs: LATENCY_MS });
   try {
     await attempt('steady deploys of 1, 5 and 20 services', async () => {
       const samples = await measureScale(sandbox, options.runs);
@@ -263,8 +264,12 @@ function describeMachine(loadBefore: number[]): BenchResults['machine'] {
   };
 }
 
-function assemble(options: Options, measured: Measured, loadBefore: number[]): BenchResults {
-  const previous = previousResults();
+function assemble(
+  options: Options,
+  measured: Measured,
+  loadBefore: number[],
+  previous: BenchResults | undefined,
+): BenchResults {
   const status = git(['status', '--porcelain', '--', 'action', 'dist', 'bench', 'sandbox']) ?? '';
   return {
     schema: 1,
@@ -312,8 +317,8 @@ async function main(): Promise<number> {
   }
 
   const measured = await measureAll(options);
-  const results = assemble(options, measured, loadBefore);
   const previous = previousResults();
+  const results = assemble(options, measured, loadBefore, previous);
 
   process.stdout.write(`\n${renderTable(results, previous?.metrics)}\n\n`);
   printCalls(results.calls);
