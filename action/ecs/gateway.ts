@@ -28,9 +28,13 @@ export interface StoppedTask {
   reason: string;
 }
 
-function codeFor(error: unknown): ErrorCode {
+function codeFor(operation: string, error: unknown): ErrorCode {
   const details = awsErrorDetails(error);
   const name = details?.name ?? '';
+  if (classifyError(error) === 'expired') return 'CREDENTIALS_EXPIRED';
+  if (operation === 'DescribeTaskDefinition' && name === 'ClientException') {
+    return 'TASK_DEFINITION_NOT_FOUND';
+  }
   if (name === 'AccessDeniedException' || details?.httpStatusCode === 403)
     return 'ECS_ACCESS_DENIED';
   if (name === 'ServiceNotFoundException' || name === 'ClusterNotFoundException') {
@@ -49,13 +53,18 @@ const HINTS: Record<string, (operation: string) => string> = {
     (op === 'RegisterTaskDefinition' ? ', and iam:PassRole on its task and execution roles.' : '.'),
   SERVICE_NOT_FOUND: () => "Check the 'cluster' and 'service' inputs and the 'aws-region'.",
   SERVICE_INACTIVE: () => 'The service is being deleted; deploy to an ACTIVE service.',
+  CREDENTIALS_EXPIRED: () =>
+    'AWS still refused the credentials after a fresh re-chain; check the clock of the runner ' +
+    'and that no policy revokes older sessions of the deploy role.',
+  TASK_DEFINITION_NOT_FOUND: () =>
+    'The service runs a task definition this account cannot read; check the deploy account.',
   AWS_UNAVAILABLE: () => 'ECS kept failing after retries; re-run the job.',
   ECS_REQUEST_FAILED: () => 'Read the ECS message above; fix the task definition or service.',
 };
 
 /** Wraps an ECS failure with the operation, what it was about, the SDK error and a next step. */
 export function ecsError(operation: string, subject: string, error: unknown): ActionError {
-  const code = codeFor(error);
+  const code = codeFor(operation, error);
   const reason = error instanceof Error ? error.message : String(error);
   const hint = (HINTS[code] ?? HINTS.ECS_REQUEST_FAILED!)(operation);
   return new ActionError({

@@ -155,8 +155,14 @@ describe('ecsError', () => {
     [ecsFailure('ServiceNotActiveException', 400), 'SERVICE_INACTIVE'],
     [ecsFailure('ServerException', 500), 'AWS_UNAVAILABLE'],
     [ecsFailure('ClientException', 400), 'ECS_REQUEST_FAILED'],
+    [ecsFailure('ExpiredTokenException', 400), 'CREDENTIALS_EXPIRED'],
   ])('%s -> %s', (error, code) => {
     expect(ecsError('DescribeServices', 'cluster c', error).code).toBe(code);
+  });
+
+  it('calls a ClientException of DescribeTaskDefinition a missing task definition', () => {
+    const error = ecsError('DescribeTaskDefinition', 'f:1', ecsFailure('ClientException', 400));
+    expect(error.code).toBe('TASK_DEFINITION_NOT_FOUND');
   });
 
   it('asks for iam:PassRole too when registering is denied', () => {
