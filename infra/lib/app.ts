@@ -4,8 +4,10 @@ import type { DeployConfig } from './config';
 import { DeployStack } from './deploy-stack';
 import { ToolingStack } from './tooling-stack';
 
-/** Stack names, stable so `cdk deploy <name>` and the tests can address them. */
+/** Name of the account A stack, stable so `cdk deploy <name>` can address it. */
 export const TOOLING_STACK_NAME = 'GitHubEcsTooling';
+
+/** Name of the account B stack. */
 export const DEPLOY_STACK_NAME = 'GitHubEcsDeploy';
 
 /** Adds the account A and account B stacks to `app`. */

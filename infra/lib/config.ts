@@ -59,8 +59,11 @@ export interface DeployAccountConfig {
 
 /** The whole config file (`infra/config/example.json`). */
 export interface DeployConfig {
+  /** Which GitHub jobs may deploy. */
   readonly github: GitHubConfig;
+  /** Account A. */
   readonly tooling: ToolingConfig;
+  /** Account B. */
   readonly deploy: DeployAccountConfig;
 }
 
@@ -115,32 +118,17 @@ function parseGitHub(value: unknown): GitHubConfig {
 }
 
 function parseTooling(value: unknown): ToolingConfig {
-  const tooling = readObject(value, 'tooling', [
-    'account',
-    'roleName',
-    'oidcProviderArn',
-    'region',
-  ]);
+  const keys = ['account', 'roleName', 'oidcProviderArn', 'region'];
+  const tooling = readObject(value, 'tooling', keys);
   const account = readAccount(tooling.account, 'tooling.account');
-  const result: ToolingConfig = {
-    account,
-    roleName: readMatch(
-      tooling.roleName,
-      'tooling.roleName',
-      ROLE_NAME,
-      '1-64 of [A-Za-z0-9+=,.@_-]',
-    ),
-  };
-  if (tooling.region !== undefined) {
-    Object.assign(result, {
-      region: readMatch(tooling.region, 'tooling.region', REGION, 'eu-west-1'),
-    });
-  }
-  if (tooling.oidcProviderArn !== undefined) {
-    const arn = readProviderArn(tooling.oidcProviderArn, account);
-    Object.assign(result, { oidcProviderArn: arn });
-  }
-  return result;
+  const result = { account, roleName: readRoleName(tooling.roleName, 'tooling.roleName') };
+  const region =
+    tooling.region === undefined ? {} : { region: readRegion(tooling.region, 'tooling.region') };
+  const provider =
+    tooling.oidcProviderArn === undefined
+      ? {}
+      : { oidcProviderArn: readProviderArn(tooling.oidcProviderArn, account) };
+  return { ...result, ...region, ...provider };
 }
 
 function parseDeploy(value: unknown): DeployAccountConfig {
@@ -151,13 +139,8 @@ function parseDeploy(value: unknown): DeployAccountConfig {
   const families = deploy.taskDefinitionFamilies;
   const result: DeployAccountConfig = {
     account,
-    region: readMatch(deploy.region, 'deploy.region', REGION, 'a region name like eu-west-1'),
-    roleName: readMatch(
-      deploy.roleName,
-      'deploy.roleName',
-      ROLE_NAME,
-      '1-64 of [A-Za-z0-9+=,.@_-]',
-    ),
+    region: readRegion(deploy.region, 'deploy.region'),
+    roleName: readRoleName(deploy.roleName, 'deploy.roleName'),
     cluster: readEcsName(deploy.cluster, 'deploy.cluster'),
     services: readServices(deploy.services),
     taskRoleArns: readRoleArns(deploy.taskRoleArns, 'deploy.taskRoleArns', account),
@@ -212,6 +195,14 @@ function readNumericId(value: unknown, field: string): string {
     throw new ConfigError(field, 'missing; find it with `gh api repos/OWNER/REPO`');
   }
   return readString(value, field);
+}
+
+function readRoleName(value: unknown, field: string): string {
+  return readMatch(value, field, ROLE_NAME, '1-64 of [A-Za-z0-9+=,.@_-]');
+}
+
+function readRegion(value: unknown, field: string): string {
+  return readMatch(value, field, REGION, 'a region name like eu-west-1');
 }
 
 function readAccount(value: unknown, field: string): string {
