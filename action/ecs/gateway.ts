@@ -113,7 +113,8 @@ export class EcsGateway {
   private call<T>(operation: string, subject: string, send: () => Promise<T>): Promise<T> {
     core.debug(`ECS ${operation}: ${subject}`);
     return callAws(operation, send, this.refresh, this.retry).catch((error: unknown) => {
-      throw ecsError(operation, subject, error);
+      // A failed re-chain inside the credentials provider already says what went wrong.
+      throw error instanceof ActionError ? error : ecsError(operation, subject, error);
     });
   }
 

@@ -7,7 +7,7 @@ import {
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createEcsGateway, ecsError } from '../../../action/ecs/gateway';
+import { createEcsGateway, ecsError, EcsGateway, loadEcsSdk } from '../../../action/ecs/gateway';
 import { ActionError } from '../../../action/errors';
 import { captureStdout, type Captured } from '../support/capture';
 
@@ -144,6 +144,20 @@ describe('EcsGateway', () => {
       hint: "Allow the deploy role (the last role of 'role-chain') ecs:UpdateService on this resource.",
     });
     expect((denied as ActionError).aws?.requestId).toBe('r-1');
+  });
+});
+
+describe('EcsGateway credentials', () => {
+  it('passes on the error of a failed re-chain as it is', async () => {
+    const client = {
+      send: async () => {
+        throw new ActionError({ code: 'OIDC_TOKEN_FAILED', message: 'no token' });
+      },
+    } as unknown as ECSClient;
+    const gw = new EcsGateway(await loadEcsSdk(), client, undefined, FAST);
+    await expect(gw.describeServices('c', ['s'])).rejects.toMatchObject({
+      code: 'OIDC_TOKEN_FAILED',
+    });
   });
 });
 
