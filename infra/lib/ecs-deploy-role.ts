@@ -6,7 +6,7 @@ import { deployRoleStatements, ecsArn, taskDefinitionArns, type EcsScope } from 
 
 /** Props of {@link EcsDeployRole}. */
 export interface EcsDeployRoleProps {
-  /** ARNs of the roles (the tooling role) whose sessions may assume this role; never an account root. */
+  /** ARNs of the roles (the tooling role) whose sessions may assume this role; no account roots. */
   readonly trustedRoleArns: readonly string[];
   /** ECS cluster name the services run in. */
   readonly cluster: string;

@@ -1,6 +1,6 @@
 /** Typed errors of the CDK app. */
 
-/** A config value or construct prop synthesis refuses; `field` is its path, e.g. `github.refs[0]`. */
+/** A config value or construct prop that synthesis refuses; `field` says where it is. */
 export class ConfigError extends Error {
   /** Stable code for every refused config value. */
   readonly code = 'InvalidConfig';

@@ -1,4 +1,4 @@
-/** A role in account A that only chosen GitHub Actions jobs can assume, and that can only hop on. */
+/** A role in account A that only chosen GitHub Actions jobs can assume, and that only hops on. */
 import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
@@ -48,7 +48,7 @@ export interface GitHubToolingRoleProps {
   readonly oidcProvider?: iam.IOidcProvider;
 }
 
-/** The tooling role: trusted by exact GitHub subjects, allowed only `sts:AssumeRole` on deploy roles. */
+/** The tooling role: trusted by exact GitHub subjects; may only assume the deploy roles. */
 export class GitHubToolingRole extends Construct {
   /** The role itself. */
   readonly role: iam.Role;

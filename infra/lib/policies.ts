@@ -68,7 +68,7 @@ export interface EcsScope {
   readonly services: readonly string[];
   readonly taskRoleArns: readonly string[];
   readonly executionRoleArns: readonly string[];
-  /** Task definition families the role may register; empty: any family in the account and region. */
+  /** Task definition families the role may register; empty: any family in the account. */
   readonly taskDefinitionFamilies: readonly string[];
 }
 
@@ -122,7 +122,7 @@ function taskStatement(scope: EcsScope): iam.PolicyStatement {
   });
 }
 
-/** Task definition ARNs the role may register and tag: the named families, or any in the account. */
+/** Task definition ARNs the role may register and tag: the named families, or any. */
 export function taskDefinitionArns(scope: EcsScope): string[] {
   const families = scope.taskDefinitionFamilies;
   if (families.length === 0) return [ecsArn(scope, 'task-definition/*')];

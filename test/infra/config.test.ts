@@ -52,7 +52,7 @@ describe('loadConfig', () => {
     ]);
   });
 
-  it('accepts refs alone, numeric ids as numbers, an existing provider and a tooling region', () => {
+  it('accepts refs alone, numeric ids, an existing provider and a tooling region', () => {
     const config = parseConfig({
       ...example(),
       github: {

@@ -64,7 +64,7 @@ describe('DeployStack', () => {
     expect(statement(template, 'DescribeTasksInCluster')?.Resource).toBe(`${ECS}:task/checkout/*`);
   });
 
-  it('registers task definitions in its own account, reads them on "*" and tags only on create', () => {
+  it('registers task definitions in its account, reads them on "*", tags only on create', () => {
     const template = deployTemplate();
 
     expect(statement(template, 'RegisterTaskDefinitions')?.Resource).toBe(

@@ -71,7 +71,7 @@ describe('hop 1: AssumeRoleWithWebIdentity into the synthesized tooling role', (
     },
   );
 
-  it('is not evaluated by runSimulation, which would drop the GitHub keys (REFERENCE.md)', async () => {
+  it('is not run through runSimulation, which drops the GitHub keys (REFERENCE.md)', async () => {
     const answer = await runSimulation(
       {
         request: {
