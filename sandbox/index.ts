@@ -4,11 +4,11 @@
  * app's synthesized policies. Loopback only; `stop()` ends everything it started.
  */
 import { randomInt } from 'node:crypto';
-import { setUpAccounts, type Accounts } from './accounts';
+import { exampleRoles, setUpAccounts, type Accounts } from './accounts';
 import { AdminClients, createInspector, type SandboxInspector } from './inspector';
 import { Layer, type CallMatch, type FailurePlan } from './layer';
 import { resetAuth } from './moto-admin';
-import { startMoto, type MotoServer } from './moto';
+import { launchMoto, type MotoServer } from './moto';
 import { startTokenEndpoint, type GitHubClaims, type TokenEndpoint } from './oidc';
 
 export type { SandboxInspector } from './inspector';
@@ -65,6 +65,8 @@ export interface FaultControl {
   deleteService(name: string): Promise<void>;
   /** Changes the delay added to every AWS call. */
   latency(ms: number): void;
+  /** Back to normal: no pending faults, full credential lifetimes, token endpoint ok, default claims. */
+  reset(): void;
 }
 
 /** A running sandbox. */
@@ -99,8 +101,10 @@ export interface SandboxInfo {
 /** Starts moto, the token endpoint and the layer, and sets up both accounts. */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const debug = options.debug ?? (() => {});
-  const moto = await startMoto((line) => process.stderr.write(`${line}\n`));
+  const moto = await launchMoto((line) => process.stderr.write(`${line}\n`));
   try {
+    await exampleRoles(); // synthesizes (or reads the cache) while moto boots
+    await moto.ready();
     return await assemble(moto, options, debug);
   } catch (error) {
     await moto.stop();
@@ -160,7 +164,8 @@ async function assemble(
       status: r.status,
     });
   if (permissionChecks) await resetAuth(moto.url, 0);
-  return buildSandbox({ moto, token, layer, clients, accounts, runId, endpointUrl });
+  const claims = { ...options.claims };
+  return buildSandbox({ moto, token, layer, clients, accounts, runId, endpointUrl, claims });
 }
 
 interface Parts {
@@ -171,6 +176,7 @@ interface Parts {
   accounts: Accounts;
   runId: string;
   endpointUrl: string;
+  claims: Partial<GitHubClaims>;
 }
 
 function buildSandbox(parts: Parts): Sandbox {
@@ -231,7 +237,7 @@ function sandboxEnv(parts: Parts): Record<string, string> {
 }
 
 function faultControl(parts: Parts): FaultControl {
-  const { layer, token, clients, accounts } = parts;
+  const { layer, token, clients, accounts, claims } = parts;
   const { deploy } = accounts.config;
   return {
     failNextDeployment: (o = {}) => {
@@ -259,6 +265,11 @@ function faultControl(parts: Parts): FaultControl {
       layer.forgetService(deploy.account, name);
     },
     latency: (ms) => (layer.latencyMs = ms),
+    reset: () => {
+      layer.clearFaults();
+      token.mode = 'ok';
+      token.claimOverrides = { ...claims };
+    },
   };
 }
 

@@ -159,6 +159,13 @@ export class Layer {
     this.faults.push({ kind, remaining: count, ms, match });
   }
 
+  /** Drops every pending fault and failure plan, and the shortened credential lifetime. */
+  clearFaults(): void {
+    this.faults.length = 0;
+    this.failures.clear();
+    this.credentialLifetimeMs = undefined;
+  }
+
   /** Makes the next deployment of `service` ('*' for any) fail the circuit breaker. */
   failNextDeployment(service: string, plan: FailurePlan): void {
     this.failures.set(service, plan);
@@ -192,7 +199,7 @@ export class Layer {
       answer = rule
         ? await this.playFault(rule, call, req, body)
         : await this.serve(call, req, body);
-      if (answer !== 'reset' && answer.errorCode === 'ExpiredToken') fault = 'expired';
+      if (answer !== 'reset' && answer.errorCode?.startsWith('ExpiredToken')) fault = 'expired';
     } catch (error) {
       this.config.debug(`layer: ${call.operation} failed: ${String(error)}`);
       answer = internalError(call, String(error));

@@ -33,17 +33,32 @@ let exitHookInstalled = false;
 
 /** Starts moto on a free loopback port and resolves once it answers. */
 export async function startMoto(log: (line: string) => void = () => {}): Promise<MotoServer> {
+  const launched = await launchMoto(log);
+  await launched.ready();
+  return launched;
+}
+
+/** A moto process that was spawned but may not answer yet. */
+export interface LaunchedMoto extends MotoServer {
+  /** Resolves once moto answers; stops it and rejects if it never does. */
+  ready(): Promise<void>;
+}
+
+/** Spawns moto and returns at once, so the caller can work while it boots (~1.5 s). */
+export async function launchMoto(log: (line: string) => void = () => {}): Promise<LaunchedMoto> {
   const command = resolveMotoCommand(log);
   const port = await freePort();
   const child = spawnWatched(command, port);
   const url = `http://127.0.0.1:${port}`;
-  try {
-    await waitUntilReady(url, child);
-  } catch (error) {
-    await stopChild(child);
-    throw error;
-  }
-  return { url, pid: child.pid ?? -1, stop: () => stopChild(child) };
+  const ready = async (): Promise<void> => {
+    try {
+      await waitUntilReady(url, child);
+    } catch (error) {
+      await stopChild(child);
+      throw error;
+    }
+  };
+  return { url, pid: child.pid ?? -1, stop: () => stopChild(child), ready };
 }
 
 /** Finds a free TCP port on 127.0.0.1 by binding port 0 and releasing it. */

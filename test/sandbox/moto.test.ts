@@ -1,0 +1,49 @@
+/** moto is started per sandbox, never with MOTO_ACCOUNT_ID, and always stopped. */
+import { startSandbox } from '../../sandbox';
+import { startMoto } from '../../sandbox/moto';
+import { chain } from './chain';
+
+jest.setTimeout(60_000);
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('moto_server', () => {
+  it('answers once started and is gone after stop()', async () => {
+    const moto = await startMoto();
+    expect((await fetch(`${moto.url}/moto-api/`)).ok).toBe(true);
+    expect(alive(moto.pid)).toBe(true);
+    await moto.stop();
+    expect(alive(moto.pid)).toBe(false);
+    await expect(fetch(`${moto.url}/moto-api/`)).rejects.toThrow();
+  });
+
+  it('keeps the accounts apart even when MOTO_ACCOUNT_ID is set around it', async () => {
+    process.env.MOTO_ACCOUNT_ID = '999999999999';
+    const sandbox = await startSandbox();
+    try {
+      const { hop1, hop2 } = await chain(sandbox);
+      expect(hop1.AssumedRoleUser?.Arn).toContain(':111111111111:');
+      expect(hop2.AssumedRoleUser?.Arn).toContain(':222222222222:');
+    } finally {
+      delete process.env.MOTO_ACCOUNT_ID;
+      await sandbox.stop();
+    }
+  });
+
+  it('stops every server of a sandbox, twice without harm', async () => {
+    const sandbox = await startSandbox();
+    const endpoints = [sandbox.info.motoUrl, sandbox.info.endpointUrl];
+    await sandbox.stop();
+    await sandbox.stop();
+    for (const url of endpoints) await expect(fetch(url)).rejects.toThrow();
+    const token = sandbox.env.ACTIONS_ID_TOKEN_REQUEST_URL ?? '';
+    await expect(fetch(token)).rejects.toThrow();
+  });
+});
