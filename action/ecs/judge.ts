@@ -37,19 +37,25 @@ function ecsRollback(deployments: Deployment[], watch: WatchedDeployment): Deplo
 }
 
 function judgeMissingDeployment(deployments: Deployment[], watch: WatchedDeployment): Verdict {
-  const primary = deployments.find((d) => d.status === 'PRIMARY');
   const back = ecsRollback(deployments, watch);
   if (back !== undefined) {
+    const id = back.id ?? '';
     return {
       state: 'rolled-back-by-ecs',
       reason: 'the deployment is gone',
-      rollbackDeploymentId: back.id ?? '',
+      rollbackDeploymentId: id,
     };
   }
-  if (primary?.taskDefinition === watch.taskDefinitionArn && primary.rolloutState === 'COMPLETED') {
-    return { state: 'completed' };
-  }
+  const primary = deployments.find((d) => d.status === 'PRIMARY');
   return { state: 'superseded', taskDefinitionArn: primary?.taskDefinition ?? 'unknown' };
+}
+
+/** The watched deployment by id, or (id unknown or gone) the PRIMARY one on its task definition. */
+function findOurs(deployments: Deployment[], watch: WatchedDeployment): Deployment | undefined {
+  return (
+    deployments.find((d) => d.id === watch.deploymentId) ??
+    deployments.find((d) => d.status === 'PRIMARY' && d.taskDefinition === watch.taskDefinitionArn)
+  );
 }
 
 function judgeWithoutRolloutState(service: Service, ours: Deployment): Verdict {
@@ -70,7 +76,7 @@ export function judgeDeployment(service: Service | undefined, watch: WatchedDepl
     return { state: 'inactive', status: service.status };
   }
   const deployments = service.deployments ?? [];
-  const ours = deployments.find((d) => d.id === watch.deploymentId);
+  const ours = findOurs(deployments, watch);
   if (ours === undefined) return judgeMissingDeployment(deployments, watch);
   const back = ecsRollback(deployments, watch);
   if (ours.rolloutState === 'FAILED' || (back !== undefined && ours.status !== 'PRIMARY')) {

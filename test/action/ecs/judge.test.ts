@@ -78,6 +78,11 @@ describe('judgeDeployment', () => {
       },
     ],
     [
+      'our deployment id unknown, the PRIMARY on our task definition still rolling',
+      service([{ ...ours('IN_PROGRESS'), id: 'ecs-svc/9' }, oldActive]),
+      { state: 'in-progress' },
+    ],
+    [
       'our deployment gone but the new one completed',
       service([{ ...ours('COMPLETED'), id: 'ecs-svc/9' }]),
       { state: 'completed' },
