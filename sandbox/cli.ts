@@ -37,7 +37,8 @@ function count(flag: string, value: string): number {
 }
 
 function usage(problem: string): string {
-  return `${problem}\nusage: tsx sandbox/cli.ts start [--rollout-ms N] [--latency-ms N] [--write-env PATH]`;
+  const flags = '[--rollout-ms N] [--latency-ms N] [--write-env PATH]';
+  return `${problem}\nusage: tsx sandbox/cli.ts start ${flags}`;
 }
 
 async function main(): Promise<void> {

@@ -56,7 +56,8 @@ async function describeStart(sandbox: Sandbox, started: number): Promise<void> {
   say(`  account B ${info.deployAccount}: ${info.deployRoleArn}`);
   say(`  cluster ${info.cluster} in ${info.region}, services ${info.services.join(', ')}`);
   say(
-    `  checkout-api runs ${shortArn(current.taskDefinition.taskDefinitionArn)}: ${images.join(', ')}`,
+    `  checkout-api runs ${shortArn(current.taskDefinition.taskDefinitionArn)}: ` +
+      images.join(', '),
   );
   say(`\nRunning the bundled action (node dist/index.js) to deploy app=${NEW_IMAGE}\n`);
 }
@@ -65,11 +66,14 @@ async function conclusion(sandbox: Sandbox, run: ActionRun, started: number): Pr
   const service = await sandbox.inspect.service('checkout-api');
   const revision = shortArn(service?.taskDefinition);
   const total = seconds(Date.now() - started);
-  const where = `service checkout-api (cluster ${sandbox.info.cluster}, account ${sandbox.info.deployAccount}, ${sandbox.info.region})`;
+  const { cluster, deployAccount, region, toolingRoleArn, deployRoleArn } = sandbox.info;
+  const where = `service checkout-api (cluster ${cluster}, account ${deployAccount}, ${region})`;
   if (run.exitCode === 0 && run.outputs.result === 'deployed') {
-    return `Deployed ${NEW_IMAGE} to ${where}: now on ${revision}, through ${sandbox.info.toolingRoleArn} -> ${sandbox.info.deployRoleArn}, in ${total}.`;
+    const chain = `${toolingRoleArn} -> ${deployRoleArn}`;
+    return `Deployed ${NEW_IMAGE} to ${where}: now on ${revision}, through ${chain}, in ${total}.`;
   }
-  return `The deploy to ${where} ended with result ${run.outputs.result ?? 'unknown'} (exit ${String(run.exitCode)}); the service is on ${revision}. ${total}.`;
+  const result = `${run.outputs.result ?? 'unknown'} (exit ${String(run.exitCode)})`;
+  return `The deploy to ${where} ended with result ${result}; the service is on ${revision}.`;
 }
 
 /** Renders workflow commands roughly as the Actions UI does; debug lines stay hidden. */

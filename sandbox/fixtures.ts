@@ -20,7 +20,7 @@ export function initialImage(ctx: FixtureContext, service: string): string {
 /** The sidecar every task definition carries (the deploy must leave it alone). */
 export const SIDECAR_IMAGE = 'public.ecr.aws/aws-observability/aws-otel-collector:v0.43.1';
 
-/** A FARGATE task definition with an app container and a sidecar, as RegisterTaskDefinition takes it. */
+/** A FARGATE task definition, app container and sidecar, as RegisterTaskDefinition takes it. */
 export function taskDefinitionInput(ctx: FixtureContext, service: string): Record<string, unknown> {
   return {
     family: service,

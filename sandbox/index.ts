@@ -65,7 +65,7 @@ export interface FaultControl {
   deleteService(name: string): Promise<void>;
   /** Changes the delay added to every AWS call. */
   latency(ms: number): void;
-  /** Back to normal: no pending faults, full credential lifetimes, token endpoint ok, default claims. */
+  /** Back to normal: no pending faults, full credential lifetimes, token endpoint ok. */
   reset(): void;
 }
 
@@ -157,7 +157,7 @@ async function assemble(
   token.onRequest = (r) =>
     layer.calls.push({
       at: r.at,
-      durationMs: 0,
+      durationMs: Date.now() - r.at,
       service: 'oidc',
       operation: 'GetIDToken',
       account: '',

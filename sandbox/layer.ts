@@ -356,7 +356,8 @@ export class Layer {
     const decision = evaluateRoleTrust(role.trustPolicy, caller);
     if (decision.allowed) return undefined;
     this.config.debug(`layer: AssumeRole denied by trust: ${decision.reason}`);
-    const message = `User: ${caller} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`;
+    const message =
+      `User: ${caller} is not authorized to perform: sts:AssumeRole ` + `on resource: ${roleArn}`;
     return xmlError(403, 'AccessDenied', message);
   }
 
@@ -606,7 +607,8 @@ function xmlError(status: number, code: string, message: string): Answer {
   const type = status >= 500 ? 'Receiver' : 'Sender';
   const xml =
     '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">' +
-    `<Error><Type>${type}</Type><Code>${code}</Code><Message>${escapeXml(message)}</Message></Error>` +
+    `<Error><Type>${type}</Type><Code>${code}</Code>` +
+    `<Message>${escapeXml(message)}</Message></Error>` +
     `<RequestId>${requestId}</RequestId></ErrorResponse>`;
   return {
     status,

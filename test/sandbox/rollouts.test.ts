@@ -40,7 +40,7 @@ describe('rolling deployments', () => {
     expect(renderService(rollout)).toMatchObject({ runningCount: 2, pendingCount: 0 });
   });
 
-  it('starts a PRIMARY deployment IN_PROGRESS and keeps the old one ACTIVE until it settles', () => {
+  it('starts a PRIMARY deployment IN_PROGRESS, the old one ACTIVE until it settles', () => {
     const rollout = steady();
     startDeployment(rollout, SERVICE, NEW, { durationMs: 5_000 }, T0);
     expect(states(rollout)).toEqual([`PRIMARY:IN_PROGRESS:${NEW}`, `ACTIVE:COMPLETED:${OLD}`]);

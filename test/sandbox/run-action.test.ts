@@ -59,7 +59,7 @@ describe('the runner protocol', () => {
     expect(() => parseCommandFile('x<<END\nno end\n')).toThrow('unterminated value for x');
   });
 
-  it('consumes ::add-mask:: and masks the value in every later line, as the runner does', async () => {
+  it('consumes ::add-mask:: and masks the value in later lines, as the runner does', async () => {
     const run = await fake('mask');
     expect(run.masks).toEqual([SECRET]);
     expect(run.log).not.toContain('::add-mask::');
