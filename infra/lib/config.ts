@@ -99,7 +99,39 @@ export function loadConfig(path: string): DeployConfig {
 export function parseConfig(value: unknown): DeployConfig {
   const root = readObject(value, '(root)', ['github', 'tooling', 'deploy']);
   const deploy = parseDeploy(root.deploy);
-  return { github: parseGitHub(root.github), tooling: parseTooling(root.tooling), deploy };
+  const config = { github: parseGitHub(root.github), tooling: parseTooling(root.tooling), deploy };
+  checkOnePartition(config);
+  return config;
+}
+
+/** The AWS partition of a region: role chains cannot cross partitions. */
+export function partitionOf(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  return 'aws';
+}
+
+function checkOnePartition(config: DeployConfig): void {
+  const partition = partitionOf(config.deploy.region);
+  const toolingRegion = config.tooling.region ?? config.deploy.region;
+  if (partitionOf(toolingRegion) !== partition) {
+    throw new ConfigError('tooling.region', `${toolingRegion} is not in partition ${partition}`);
+  }
+  const arns: Array<readonly [string, string | undefined]> = [
+    ['tooling.oidcProviderArn', config.tooling.oidcProviderArn],
+    ...config.deploy.taskRoleArns.map((arn, i) => [`deploy.taskRoleArns[${i}]`, arn] as const),
+    ...config.deploy.executionRoleArns.map(
+      (arn, i) => [`deploy.executionRoleArns[${i}]`, arn] as const,
+    ),
+  ];
+  const stray = arns.find(([, arn]) => arn !== undefined && !arn.startsWith(`arn:${partition}:`));
+  if (stray !== undefined) {
+    const [field, arn] = stray;
+    throw new ConfigError(
+      field,
+      `${String(arn)} is not in partition ${partition} (of deploy.region)`,
+    );
+  }
 }
 
 function parseGitHub(value: unknown): GitHubConfig {
