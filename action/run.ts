@@ -5,7 +5,7 @@ import { checkCredentialSource, planChain, readRunContext } from './credentials/
 import { SessionCredentials } from './credentials/provider';
 import { assumeChain, type ChainResult } from './credentials/sts';
 import { deployServices, settleUnfinished } from './ecs/deploy';
-import { createEcsGateway, loadEcsSdk } from './ecs/gateway';
+import { createEcsGateway } from './ecs/gateway';
 import { overallResult } from './ecs/outcome';
 import { abortableSleep } from './ecs/wait';
 import { ActionError } from './errors';
@@ -50,8 +50,6 @@ function failedReport(request: DeployRequest, error: ActionError): RunReport {
 export async function runDeploy(request: DeployRequest, run: RunEnvironment): Promise<RunReport> {
   checkCredentialSource(request, run.env);
   const plan = planChain(request, readRunContext(run.env));
-  // Load the ECS SDK while the chain waits on the network, a turn after the token request left.
-  setImmediate(() => void loadEcsSdk().catch(() => undefined));
   let first: ChainResult;
   try {
     first = await assumeChain(plan, { env: run.env, grouped: true });

@@ -28,9 +28,19 @@ const stubHttpClient = {
   },
 };
 
-await build({
-  entryPoints: ['action/index.ts'],
-  outfile: 'dist/index.js',
+// The AWS SDK (about 85% of the code) ships as a second file, dist/aws-sdk.js, that the action
+// requires only once its first request is in flight: start-up compiles only the small rest.
+const sdkChunk = {
+  name: 'aws-sdk-chunk',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /\/sdk-entry$/ }, () => ({
+      path: './aws-sdk.js',
+      external: true,
+    }));
+  },
+};
+
+const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -38,7 +48,21 @@ await build({
   minify: true,
   keepNames: true,
   legalComments: 'linked',
-  metafile: false,
   logLevel: 'warning',
+  // CommonJS everywhere: the lazy import() of the chunk becomes a plain require().
+  supported: { 'dynamic-import': false },
+};
+
+await build({
+  ...common,
+  entryPoints: ['action/index.ts'],
+  outfile: 'dist/index.js',
+  plugins: [stubHttpClient, sdkChunk],
+});
+
+await build({
+  ...common,
+  entryPoints: ['action/aws/sdk-entry.ts'],
+  outfile: 'dist/aws-sdk.js',
   plugins: [stubHttpClient],
 });

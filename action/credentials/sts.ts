@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import type { Credentials } from '@aws-sdk/client-sts';
 import { clientConfig } from '../aws/client-config';
+import { loadAwsSdk } from '../aws/sdk';
 import { callAws, classifyError, type RetryOptions } from '../aws/retry';
 import { ActionError, awsErrorDetails } from '../errors';
 import { decodeClaims, explainWebIdentityDenial } from './claims';
@@ -126,21 +127,9 @@ export function diagnoseHopFailure(
   });
 }
 
-type StsSdk = typeof import('@aws-sdk/client-sts');
-
-let stsSdk: Promise<StsSdk> | undefined;
-
-/** Loads the STS SDK once, a turn after the caller's own I/O started, to overlap with it. */
-function loadStsSdk(): Promise<StsSdk> {
-  stsSdk ??= new Promise<void>((resolve) => setImmediate(resolve)).then(
-    () => import('@aws-sdk/client-sts'),
-  );
-  return stsSdk;
-}
-
 async function assumeFirst(hop: Hop, plan: ChainPlan, options: ChainOptions): Promise<HopAnswer> {
   if (hop.method === 'web-identity') return assumeWithToken(hop, plan, options);
-  const { STSClient, AssumeRoleCommand } = await loadStsSdk();
+  const { STSClient, AssumeRoleCommand } = (await loadAwsSdk()).sts;
   const client = new STSClient(clientConfig(plan.region));
   const command = new AssumeRoleCommand({
     RoleArn: hop.roleArn,
@@ -153,12 +142,12 @@ async function assumeFirst(hop: Hop, plan: ChainPlan, options: ChainOptions): Pr
 
 async function assumeWithToken(hop: Hop, plan: ChainPlan, options: ChainOptions) {
   // The token request goes out first; the SDK loads while it is in flight.
-  const [token, sdk] = await Promise.all([
+  const [token, { sts }] = await Promise.all([
     fetchIdToken(plan.audience, options.env, options.retry),
-    loadStsSdk(),
+    loadAwsSdk(),
   ]);
-  const client = new sdk.STSClient(clientConfig(plan.region));
-  const command = new sdk.AssumeRoleWithWebIdentityCommand({
+  const client = new sts.STSClient(clientConfig(plan.region));
+  const command = new sts.AssumeRoleWithWebIdentityCommand({
     RoleArn: hop.roleArn,
     RoleSessionName: plan.roleSessionName,
     DurationSeconds: plan.durationSeconds,
@@ -182,7 +171,7 @@ async function assumeNext(hop: Hop, plan: ChainPlan, previous: ChainResult, opti
     secretAccessKey: previous.secretAccessKey,
     sessionToken: previous.sessionToken,
   };
-  const { STSClient, AssumeRoleCommand } = await loadStsSdk();
+  const { STSClient, AssumeRoleCommand } = (await loadAwsSdk()).sts;
   const client = new STSClient(clientConfig(plan.region, async () => credentials));
   const command = new AssumeRoleCommand({
     RoleArn: hop.roleArn,

@@ -8,6 +8,7 @@ import type {
 } from '@aws-sdk/client-ecs';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { clientConfig } from '../aws/client-config';
+import { loadAwsSdk, type AwsSdk } from '../aws/sdk';
 import { callAws, classifyError, type CredentialRefresher, type RetryOptions } from '../aws/retry';
 import { ActionError, awsErrorDetails, type ErrorCode } from '../errors';
 
@@ -79,16 +80,8 @@ function nameOf(serviceOrArn: string): string {
   return serviceOrArn.split('/').pop() ?? serviceOrArn;
 }
 
-/** The ECS client module, loaded on first use so start-up does not pay for it. */
-export type EcsSdk = typeof import('@aws-sdk/client-ecs');
-
-let ecsSdk: Promise<EcsSdk> | undefined;
-
-/** Loads the ECS SDK once; callers may start this early to overlap it with network waits. */
-export function loadEcsSdk(): Promise<EcsSdk> {
-  ecsSdk ??= import('@aws-sdk/client-ecs');
-  return ecsSdk;
-}
+/** The ECS client module. */
+export type EcsSdk = AwsSdk['ecs'];
 
 /** Builds the gateway with a client signed by `credentials`. */
 export async function createEcsGateway(
@@ -97,7 +90,7 @@ export async function createEcsGateway(
   refresh?: CredentialRefresher,
   retry: Partial<RetryOptions> = {},
 ): Promise<EcsGateway> {
-  const sdk = await loadEcsSdk();
+  const sdk = (await loadAwsSdk()).ecs;
   return new EcsGateway(sdk, new sdk.ECSClient(clientConfig(region, credentials)), refresh, retry);
 }
 

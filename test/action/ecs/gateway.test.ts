@@ -7,7 +7,8 @@ import {
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createEcsGateway, ecsError, EcsGateway, loadEcsSdk } from '../../../action/ecs/gateway';
+import { loadAwsSdk } from '../../../action/aws/sdk';
+import { createEcsGateway, ecsError, EcsGateway } from '../../../action/ecs/gateway';
 import { ActionError } from '../../../action/errors';
 import { captureStdout, type Captured } from '../support/capture';
 
@@ -154,7 +155,7 @@ describe('EcsGateway credentials', () => {
         throw new ActionError({ code: 'OIDC_TOKEN_FAILED', message: 'no token' });
       },
     } as unknown as ECSClient;
-    const gw = new EcsGateway(await loadEcsSdk(), client, undefined, FAST);
+    const gw = new EcsGateway((await loadAwsSdk()).ecs, client, undefined, FAST);
     await expect(gw.describeServices('c', ['s'])).rejects.toMatchObject({
       code: 'OIDC_TOKEN_FAILED',
     });
