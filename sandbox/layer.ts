@@ -135,6 +135,7 @@ export class Layer {
   private readonly rollouts = new Map<string, ServiceRollout>();
   private readonly gate = new MotoGate();
   private server: Server | undefined;
+  private readonly delays = new Map<NodeJS.Timeout, () => void>();
 
   constructor(private readonly config: LayerConfig) {
     this.rolloutMs = config.rolloutMs;
@@ -151,7 +152,23 @@ export class Layer {
 
   /** Stops listening and drops every connection. */
   async stop(): Promise<void> {
+    // Pending delays (latency, slow answers) end now: nothing reaches moto after stop().
+    for (const [timer, cancel] of this.delays) {
+      clearTimeout(timer);
+      cancel();
+    }
+    this.delays.clear();
     if (this.server) await closeServer(this.server);
+  }
+
+  private delay(ms: number): Promise<void> {
+    return new Promise((resolveDelay, reject) => {
+      const timer = setTimeout(() => {
+        this.delays.delete(timer);
+        resolveDelay();
+      }, ms);
+      this.delays.set(timer, () => reject(new Error('the sandbox stopped')));
+    });
   }
 
   /** Queues a fault for the next `count` matching calls. */
@@ -193,7 +210,7 @@ export class Layer {
     let answer: Answer | 'reset';
     let fault: FaultKind | undefined;
     try {
-      if (!call.admin && this.latencyMs > 0) await sleep(this.latencyMs);
+      if (!call.admin && this.latencyMs > 0) await this.delay(this.latencyMs);
       const rule = call.admin ? undefined : this.takeFault(call);
       fault = rule?.kind;
       answer = rule
@@ -282,7 +299,7 @@ export class Layer {
     if (rule.kind === 'reset') return 'reset';
     if (rule.kind === 'throttle') return throttled(call);
     if (rule.kind === 'server-error') return serverError(call);
-    await sleep(rule.ms);
+    await this.delay(rule.ms);
     return this.serve(call, req, body);
   }
 
@@ -651,8 +668,4 @@ function parseJson(body: Buffer): Record<string, unknown> {
 function header(headers: IncomingHttpHeaders, name: string): string {
   const value = headers[name];
   return Array.isArray(value) ? (value[0] ?? '') : (value ?? '');
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

@@ -140,6 +140,7 @@ export async function startTokenEndpoint(base: ClaimsBase): Promise<TokenEndpoin
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const kid = randomBytes(8).toString('hex');
   const server = createServer();
+  const pending = new Set<NodeJS.Timeout>();
   const endpoint: TokenEndpoint = {
     requestUrl: '',
     requestToken: randomBytes(24).toString('base64url'),
@@ -149,7 +150,10 @@ export async function startTokenEndpoint(base: ClaimsBase): Promise<TokenEndpoin
     slowMs: SLOW_TOKEN_MS,
     claimOverrides: {},
     onRequest: () => {},
-    stop: () => closeServer(server),
+    stop: () => {
+      for (const timer of pending) clearTimeout(timer);
+      return closeServer(server);
+    },
   };
   server.on('request', (req, res) => {
     const receivedAt = Date.now(); // the benchmark's start-up ends when the request arrives
@@ -168,12 +172,14 @@ export async function startTokenEndpoint(base: ClaimsBase): Promise<TokenEndpoin
       return;
     }
     const delay = endpoint.mode === 'slow' ? endpoint.slowMs : 0;
-    setTimeout(() => {
+    const timer = setTimeout(() => {
+      pending.delete(timer);
       const claims = { ...defaultClaims(base, audience, nowSeconds()), ...endpoint.claimOverrides };
       const token = signJwt(claims, privateKey, kid);
       endpoint.issued.push(token);
       answer(200, { value: token });
     }, delay);
+    pending.add(timer);
   });
   const port = await listen(server);
   endpoint.requestUrl = `http://127.0.0.1:${port}/token?api-version=2.0`;

@@ -1,7 +1,8 @@
 /** moto is started per sandbox, never with MOTO_ACCOUNT_ID, and always stopped. */
 import { startSandbox } from '../../sandbox';
 import { startMoto } from '../../sandbox/moto';
-import { chain } from './chain';
+import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
+import { chain, ecs, fetchToken } from './chain';
 
 jest.setTimeout(60_000);
 
@@ -35,6 +36,23 @@ describe('moto_server', () => {
       delete process.env.MOTO_ACCOUNT_ID;
       await sandbox.stop();
     }
+  });
+
+  it('ends pending slow answers and slow tokens on stop, so nothing outlives the sandbox', async () => {
+    const sandbox = await startSandbox();
+    const { hop2 } = await chain(sandbox);
+    sandbox.faults.slowAnswers(1, 60_000, { service: 'ecs' });
+    sandbox.faults.tokenEndpoint('slow', 60_000);
+    const pending = ecs(sandbox, hop2.Credentials).send(
+      new DescribeServicesCommand({ cluster: 'checkout', services: ['checkout-api'] }),
+    );
+    const token = fetchToken(sandbox);
+    const outcome = Promise.allSettled([pending, token]);
+    await new Promise((r) => setTimeout(r, 200));
+    await sandbox.stop();
+    const [ecsCall, tokenCall] = await outcome;
+    expect(ecsCall.status).toBe('rejected');
+    expect(tokenCall.status).toBe('rejected');
   });
 
   it('stops every server of a sandbox, twice without harm', async () => {
