@@ -74,23 +74,34 @@ export function freePort(): Promise<number> {
   });
 }
 
-function resolveMotoCommand(log: (line: string) => void): string {
-  const onPath = findOnPath('moto_server');
+/** Where to look for moto, and where to install it. */
+export interface MotoLocation {
+  path: string;
+  venvDir: string;
+}
+
+/** moto_server from PATH, else from the project venv, else installed there with python3. */
+export function resolveMotoCommand(
+  log: (line: string) => void,
+  where: MotoLocation = { path: process.env.PATH ?? '', venvDir: VENV_DIR },
+): string {
+  const onPath = findOnPath('moto_server', where.path);
   if (onPath) return onPath;
 
-  const venvMoto = join(VENV_DIR, 'bin', 'moto_server');
+  const venvMoto = join(where.venvDir, 'bin', 'moto_server');
   if (existsSync(venvMoto)) return venvMoto;
 
-  const python = findOnPath('python3');
+  const python = findOnPath('python3', where.path);
   if (!python) {
     throw new MotoStartError(
       'moto_server is not on PATH and there is no python3 to install it with. ' +
         `Install Python 3, or run: pip install 'moto[server]==${MOTO_VERSION}'`,
     );
   }
-  log(`moto_server not found on PATH: installing moto[server]==${MOTO_VERSION} into ${VENV_DIR}`);
-  run(python, ['-m', 'venv', VENV_DIR]);
-  run(join(VENV_DIR, 'bin', 'pip'), ['install', '--quiet', `moto[server]==${MOTO_VERSION}`]);
+  const venv = where.venvDir;
+  log(`moto_server not found on PATH: installing moto[server]==${MOTO_VERSION} into ${venv}`);
+  run(python, ['-m', 'venv', venv]);
+  run(join(venv, 'bin', 'pip'), ['install', '--quiet', `moto[server]==${MOTO_VERSION}`]);
   return venvMoto;
 }
 
@@ -102,8 +113,9 @@ function run(command: string, args: string[]): void {
   }
 }
 
-function findOnPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+function findOnPath(name: string, path: string): string | undefined {
+  for (const dir of path.split(delimiter)) {
+    if (!dir) continue;
     const candidate = join(dir, name);
     try {
       accessSync(candidate, constants.X_OK);

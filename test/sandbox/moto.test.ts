@@ -1,6 +1,9 @@
 /** moto is started per sandbox, never with MOTO_ACCOUNT_ID, and always stopped. */
 import { startSandbox } from '../../sandbox';
-import { startMoto } from '../../sandbox/moto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveMotoCommand, startMoto } from '../../sandbox/moto';
 import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import { chain, ecs, fetchToken } from './chain';
 
@@ -63,5 +66,26 @@ describe('moto_server', () => {
     for (const url of endpoints) await expect(fetch(url)).rejects.toThrow();
     const token = sandbox.env.ACTIONS_ID_TOKEN_REQUEST_URL ?? '';
     await expect(fetch(token)).rejects.toThrow();
+  });
+});
+
+describe('finding moto_server', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'moto-path-'));
+  const fakeMoto = join(dir, 'moto_server');
+  writeFileSync(fakeMoto, '#!/bin/sh\n', { mode: 0o755 });
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('takes moto_server from PATH first', () => {
+    const where = { path: `/nonexistent:${dir}`, venvDir: '/nonexistent/venv' };
+    expect(resolveMotoCommand(() => {}, where)).toBe(fakeMoto);
+  });
+
+  it('says what to install when there is neither moto_server nor python3', () => {
+    const where = { path: '/nonexistent', venvDir: '/nonexistent/venv' };
+    expect(() => resolveMotoCommand(() => {}, where)).toThrow(
+      'moto_server is not on PATH and there is no python3 to install it with. ' +
+        "Install Python 3, or run: pip install 'moto[server]==5.2.1'",
+    );
   });
 });
