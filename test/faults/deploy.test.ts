@@ -40,7 +40,10 @@ afterAll(async () => {
   await sandbox?.stop();
 });
 
-afterEach(() => sandbox.faults.slowRollout(1_500));
+afterEach(() => {
+  sandbox.faults.reset();
+  sandbox.faults.slowRollout(1_500);
+});
 
 function nextImage(): string {
   image += 1;
