@@ -109,7 +109,7 @@ async function reviseFamily(ctx: DeployContext, members: ServiceDeploy[]): Promi
   };
 }
 
-async function reviseFromFile(ctx: DeployContext, deploys: ServiceDeploy[]): Promise<Revision[]> {
+async function reviseFromFile(ctx: DeployContext, deploys: ServiceDeploy[]): Promise<Revision> {
   const source = ctx.request.taskDefinition;
   if (source?.kind !== 'file') throw new Error('reviseFromFile needs a file source.');
   const first = deploys[0] as ServiceDeploy;
@@ -117,34 +117,34 @@ async function reviseFromFile(ctx: DeployContext, deploys: ServiceDeploy[]): Pro
   const document = stripReadOnly(source.document as TaskDefinitionData);
   const fields = changedFields(definition as TaskDefinitionData, document);
   const input = document as unknown as RegisterTaskDefinitionCommandInput;
-  return [
-    {
-      input: fields.length > 0 ? input : undefined,
-      taskDefinitionArn: first.previousTaskDefinitionArn,
-      fields,
-      images: imageChanges(definition as TaskDefinitionData, document),
-      services: deploys,
-    },
-  ];
+  return {
+    input: fields.length > 0 ? input : undefined,
+    taskDefinitionArn: first.previousTaskDefinitionArn,
+    fields,
+    images: imageChanges(definition as TaskDefinitionData, document),
+    services: deploys,
+  };
 }
 
-async function planRevisions(ctx: DeployContext, deploys: ServiceDeploy[]): Promise<Revision[]> {
+function arnRevision(deploy: ServiceDeploy, arn: string): Revision {
+  const from = deploy.previousTaskDefinitionArn;
+  return {
+    input: undefined,
+    taskDefinitionArn: arn,
+    fields: from === arn ? [] : [`taskDefinition: ${from} -> ${arn}`],
+    images: [],
+    services: [deploy],
+  };
+}
+
+/** Starts planning every revision at once: one per family, per service (ARN), or the file. */
+function startRevisions(ctx: DeployContext, deploys: ServiceDeploy[]): Array<Promise<Revision>> {
   const source = ctx.request.taskDefinition;
   if (source?.kind === 'arn') {
-    const arn = source.taskDefinitionArn;
-    return deploys.map((d) => ({
-      input: undefined,
-      taskDefinitionArn: arn,
-      fields:
-        d.previousTaskDefinitionArn === arn
-          ? []
-          : [`taskDefinition: ${d.previousTaskDefinitionArn} -> ${arn}`],
-      images: [],
-      services: [d],
-    }));
+    return deploys.map((d) => Promise.resolve(arnRevision(d, source.taskDefinitionArn)));
   }
-  if (source?.kind === 'file') return reviseFromFile(ctx, deploys);
-  return Promise.all([...groupByFamily(deploys).values()].map((m) => reviseFamily(ctx, m)));
+  if (source?.kind === 'file') return [reviseFromFile(ctx, deploys)];
+  return [...groupByFamily(deploys).values()].map((members) => reviseFamily(ctx, members));
 }
 
 function showPlan(revisions: Revision[], dryRun: boolean): void {
@@ -164,17 +164,43 @@ function showPlan(revisions: Revision[], dryRun: boolean): void {
   }
 }
 
-async function registerRevisions(ctx: DeployContext, revisions: Revision[]): Promise<void> {
-  await Promise.all(
-    revisions.map(async (revision) => {
-      if (revision.input === undefined) return;
-      revision.taskDefinitionArn = await ctx.gateway.registerTaskDefinition(revision.input);
-      core.info(`Registered ${revision.taskDefinitionArn}`);
-    }),
-  );
-  for (const revision of revisions) {
-    for (const service of revision.services) service.taskDefinitionArn = revision.taskDefinitionArn;
+async function registerRevision(ctx: DeployContext, revision: Revision): Promise<void> {
+  if (revision.input !== undefined) {
+    revision.taskDefinitionArn = await ctx.gateway.registerTaskDefinition(revision.input);
+    core.info(`Registered ${revision.taskDefinitionArn}`);
   }
+  for (const service of revision.services) service.taskDefinitionArn = revision.taskDefinitionArn;
+}
+
+function needsUpdate(ctx: DeployContext, deploy: ServiceDeploy): boolean {
+  const moved = deploy.taskDefinitionArn !== deploy.previousTaskDefinitionArn;
+  return ctx.request.forceNewDeployment || moved;
+}
+
+/** One revision from render to update, so task families do not wait for each other. */
+async function rollOutRevision(ctx: DeployContext, planned: Promise<Revision>) {
+  const revision = await planned;
+  showPlan([revision], false);
+  await registerRevision(ctx, revision);
+  const changed = revision.services.filter((d) => needsUpdate(ctx, d));
+  for (const d of revision.services.filter((x) => !changed.includes(x))) {
+    d.result = 'unchanged';
+    d.detail = 'Already on this task definition; nothing deployed.';
+  }
+  if (changed.length === 0) return undefined;
+  throwIfCancelled(ctx.signal);
+  return updateServices(ctx, changed);
+}
+
+/** Renders, registers and updates every family in parallel; returns the first failure. */
+async function rollOut(ctx: DeployContext, deploys: ServiceDeploy[]) {
+  const jobs = startRevisions(ctx, deploys).map((planned) => rollOutRevision(ctx, planned));
+  const settled = await Promise.allSettled(jobs);
+  for (const outcome of settled) {
+    if (outcome.status === 'rejected') return asActionError(outcome.reason);
+    if (outcome.value !== undefined) return outcome.value;
+  }
+  return undefined;
 }
 
 function throwIfCancelled(signal: AbortSignal): void {
@@ -326,18 +352,11 @@ async function applyChanges(
   ctx: DeployContext,
   deploys: ServiceDeploy[],
 ): Promise<ActionError | undefined> {
-  const force = ctx.request.forceNewDeployment;
-  const changed = deploys.filter(
-    (d) => force || d.taskDefinitionArn !== d.previousTaskDefinitionArn,
-  );
-  for (const d of deploys.filter((x) => !changed.includes(x))) {
-    d.result = 'unchanged';
-    d.detail = 'Already on this task definition; nothing deployed.';
-  }
-  if (changed.length === 0) return undefined;
   throwIfCancelled(ctx.signal);
-  const updateError = await core.group('Update services', () => updateServices(ctx, changed));
-  if (updateError) return finishFailure(ctx, changed, updateError);
+  const error = await core.group('Register and update', () => rollOut(ctx, deploys));
+  const changed = deploys.filter((d) => d.updated);
+  if (error) return finishFailure(ctx, changed, error);
+  if (changed.length === 0) return undefined;
   if (!ctx.request.wait) {
     for (const d of changed) {
       d.result = 'deployed';
@@ -353,22 +372,16 @@ function finishTimes(deploys: ServiceDeploy[], startedAt: number, now: number): 
 }
 
 /**
- * Deploys every requested service: read, render (one revision per family), register,
- * update in parallel, follow, and roll back all that this run changed when one fails.
+ * Deploys every requested service: read; then per task family, in parallel, render one
+ * revision, register it and update its services; follow; and roll back all that this run
+ * changed when one fails.
  */
 export async function deployServices(ctx: DeployContext): Promise<DeployOutcome> {
   const startedAt = ctx.now();
   let deploys: ServiceDeploy[] = [];
   try {
     deploys = await core.group('Read services', () => readServices(ctx));
-    const revisions = await core.group('Render task definition', async () => {
-      const planned = await planRevisions(ctx, deploys);
-      showPlan(planned, ctx.request.dryRun);
-      return planned;
-    });
-    if (ctx.request.dryRun) return dryRunOutcome(deploys, revisions);
-    throwIfCancelled(ctx.signal);
-    await core.group('Register task definition', () => registerRevisions(ctx, revisions));
+    if (ctx.request.dryRun) return await core.group('Dry run', () => dryRun(ctx, deploys));
     const error = await applyChanges(ctx, deploys);
     return { services: deploys, error };
   } catch (error) {
@@ -388,7 +401,9 @@ export function settleUnfinished(outcome: DeployOutcome): DeployOutcome {
   return outcome;
 }
 
-function dryRunOutcome(deploys: ServiceDeploy[], revisions: Revision[]): DeployOutcome {
+async function dryRun(ctx: DeployContext, deploys: ServiceDeploy[]): Promise<DeployOutcome> {
+  const revisions = await Promise.all(startRevisions(ctx, deploys));
+  showPlan(revisions, true);
   for (const revision of revisions) {
     for (const deploy of revision.services) {
       deploy.result = 'dry-run';

@@ -27,14 +27,18 @@ export interface DeployOutcome {
   error: ActionError | undefined;
 }
 
-/** The result the whole step reports, from every service's result. */
+/**
+ * The result the whole step reports: failed while any service this run changed is left on the
+ * new revision after a failure; rolled-back when every changed service was pointed back.
+ */
 export function overallResult(services: ServiceDeploy[], error: ActionError | undefined) {
   const results = services.map((s) => s.result);
-  if (results.includes('failed') || (error && !results.includes('rolled-back'))) return 'failed';
+  if (services.some((s) => s.result === 'failed' && s.updated)) return 'failed';
   if (results.includes('rolled-back')) return 'rolled-back';
+  if (error) return 'failed';
   if (results.length > 0 && results.every((r) => r === 'dry-run')) return 'dry-run';
   if (results.length > 0 && results.every((r) => r === 'unchanged')) return 'unchanged';
-  return error ? 'failed' : 'deployed';
+  return 'deployed';
 }
 
 /** The error a service's failed wait turns into; undefined when it completed. */

@@ -329,6 +329,30 @@ describe('deployServices: several services', () => {
     expect(ecs.calls).toContain('UpdateService checkout-api checkout-api:7');
   });
 
+  it('rolls back the families already updated when another family cannot register', async () => {
+    const ecs = twoFamilies();
+    ecs.failRegisterOf = 'checkout-worker';
+    const run = await deploy(ecs, { services: ['checkout-api', 'checkout-worker'] });
+    expect(run.error?.message).toBe('Register checkout-worker denied');
+    expect(run.services.map((s) => s.result)).toEqual(['rolled-back', 'failed']);
+    expect(ecs.calls.filter((c) => c.startsWith('UpdateService'))).toEqual([
+      'UpdateService checkout-api checkout-api:9',
+      'UpdateService checkout-api checkout-api:7',
+    ]);
+    expect(run.result).toBe('rolled-back');
+  });
+
+  it('calls a service of an unchanged family unchanged while another family deploys', async () => {
+    const ecs = twoFamilies();
+    const run = await deploy(ecs, {
+      services: ['checkout-api', 'checkout-worker'],
+      images: [{ container: 'sidecar', image: 's:1' }],
+    });
+    expect(run.error?.code).toBe('INPUT_INVALID');
+    expect(run.services.map((s) => s.result)).toEqual(['failed', 'unchanged']);
+    expect(ecs.calls.some((c) => c.startsWith('UpdateService'))).toBe(false);
+  });
+
   it('reports a failed rollback', async () => {
     const ecs = oneService();
     const ctx = context(ecs);

@@ -37,6 +37,7 @@ export class FakeEcs {
   readonly services = new Map<string, FakeService>();
   readonly registered: Array<Record<string, unknown>> = [];
   failUpdateOf: string | undefined;
+  failRegisterOf: string | undefined;
   private ids = 1000;
   private events = 0;
 
@@ -172,6 +173,9 @@ export class FakeEcs {
       .map((d) => d.definition.revision ?? 0);
     const arn = ARN(family, Math.max(0, ...revisions) + 1);
     this.calls.push(`RegisterTaskDefinition ${family}`);
+    if (this.failRegisterOf === family) {
+      throw new ActionError({ code: 'ECS_ACCESS_DENIED', message: `Register ${family} denied` });
+    }
     this.registered.push(input as unknown as Record<string, unknown>);
     const revision = Number(arn.split(':').pop());
     const definition = { ...(input as TaskDefinition), taskDefinitionArn: arn, revision };
