@@ -13,6 +13,7 @@ import {
   FAULTS_TIMEOUT_MS,
   label,
   runFaulted,
+  runningTaskDefinitions,
   snapshot,
   summaryRows,
   type FaultRun,
@@ -115,6 +116,44 @@ describe('several services, one failing', () => {
     expect(run.log).toContain(`Rolled back ${API} to ${before.running[API]}`);
     expect(run.log).not.toContain(`Rolled back ${WORKER}`);
   });
+});
+
+test('credentials expiring under parallel calls of two services are re-chained once', async () => {
+  const before = await snapshot(sandbox);
+  const expire = onceLogMatches(/^::group::Register/m, () => sandbox.faults.expireCredentialsNow());
+
+  const run = await runFaulted(
+    sandbox,
+    before,
+    { service: `${API}\n${WORKER}`, images: nextImage() },
+    { onOutput: expire },
+  );
+
+  expect(run.exitCode).toBe(0);
+  expect(run.outputs.result).toBe('deployed');
+  const added = await expectEndState(sandbox, before, {
+    running: {
+      [API]: expect.stringContaining(':task-definition/checkout-api:') as string,
+      [WORKER]: expect.stringContaining(':task-definition/checkout-worker:') as string,
+    },
+    newRevisions: 2,
+  });
+  const running = await runningTaskDefinitions(sandbox);
+  expect(Object.values(running).filter((arn) => added.includes(arn))).toHaveLength(2);
+  expect(run.calls.filter((c) => c.errorCode === 'ExpiredTokenException').length).toBeGreaterThan(
+    0,
+  );
+  expect(run.log.split('\n').filter((l) => l.startsWith('Re-chained credentials: '))).toHaveLength(
+    1,
+  );
+  expect(callsOf(run.calls, 'GetIDToken')).toHaveLength(2);
+  expect(callsOf(run.calls, 'UpdateService').filter((c) => c.status === 200)).toHaveLength(2);
+  const rows = await expectSummaryCoversChanges(sandbox, before, run);
+  expect(rows.map((r) => [r.service, r.result])).toEqual([
+    [API, 'deployed'],
+    [WORKER, 'deployed'],
+  ]);
+  expectScanned(run, sandbox);
 });
 
 describe('a cancellation mid-wait (SIGINT, then SIGTERM as the runner sends them)', () => {

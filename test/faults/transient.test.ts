@@ -174,8 +174,8 @@ function onceLogMatches(pattern: RegExp, action: () => void): (text: string) => 
   };
 }
 
-/** Faults that start with the wait: set once the services are read, before the update. */
-const AT_UPDATE = /^::group::Update services$/m;
+/** Faults that start with the wait: set once the service is updated (its rollout is slow). */
+const AT_UPDATE = /^Updated checkout-api to /m;
 
 test("throttling past one look's budget during the wait slows polling; the deploy finishes", async () => {
   const before = await snapshot(sandbox);
