@@ -1,6 +1,9 @@
 import * as core from '@actions/core';
 
-/** After a cancel signal the process exits by itself within this time, whatever is pending. */
+/**
+ * After a cancel signal the process exits by itself within this time, whatever is
+ * pending.
+ */
 export const CANCEL_EXIT_DEADLINE_MS = 4_500;
 
 /** The run's cancel signal, fed by SIGINT and SIGTERM, and a way to stop listening. */
@@ -10,7 +13,8 @@ export interface CancelWatch {
 }
 
 /**
- * Listens for the runner's cancel (SIGINT, then SIGTERM 7.5 s later): aborts the signal so
+ * Listens for the runner's cancel (SIGINT, then SIGTERM 7.5 s later): aborts the signal
+ * so
  * the wait stops and rollback runs, and makes sure the process is gone before the kill.
  */
 export function watchCancel(
@@ -23,7 +27,8 @@ export function watchCancel(
       `Received ${name}: stopping; services this run changed go back if rollback is on.`,
     );
     controller.abort(new Error(name));
-    // TODO(#6): this exit skips the summary when the rollback outlasts the deadline; remove when
+    // TODO(#6): this exit skips the summary when the rollback outlasts the deadline;
+    // remove when
     // a provisional summary is written at the signal and completed after the rollback.
     setTimeout(() => exit(1), CANCEL_EXIT_DEADLINE_MS).unref();
   };

@@ -38,7 +38,10 @@ export interface ActionErrorInit {
   cause?: unknown;
 }
 
-/** The only error type the action reports: a stable code, a next step and the original cause. */
+/**
+ * The only error type the action reports: a stable code, a next step and the original
+ * cause.
+ */
 export class ActionError extends Error {
   readonly code: ErrorCode;
   readonly hint: string | undefined;
@@ -66,7 +69,10 @@ export function awsErrorDetails(error: unknown): AwsErrorDetails | undefined {
   return details;
 }
 
-/** Builds an INPUT_INVALID error that names the input, shows the value and the allowed form. */
+/**
+ * Builds an INPUT_INVALID error that names the input, shows the value and the allowed
+ * form.
+ */
 export function inputError(input: string, value: string, rule: string, cause?: unknown) {
   return new ActionError({
     code: 'INPUT_INVALID',
@@ -86,7 +92,10 @@ export function formatError(error: unknown): string {
   return `[${error.code}] ${error.message}${origin(error.aws)}${hint}`;
 }
 
-/** Names the AWS error and request id, or the underlying error when it did not come from AWS. */
+/**
+ * Names the AWS error and request id, or the underlying error when it did not come from
+ * AWS.
+ */
 function origin(details: AwsErrorDetails | undefined): string {
   if (details === undefined) return '';
   if (details.requestId === undefined && details.httpStatusCode === undefined) {

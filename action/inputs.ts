@@ -10,7 +10,10 @@ export interface ImageOverride {
   image: string;
 }
 
-/** What to deploy instead of images: a file to register, or an existing revision as it is. */
+/**
+ * What to deploy instead of images: a file to register, or an existing revision as it
+ * is.
+ */
 export type TaskDefinitionSource =
   | { kind: 'file'; path: string; document: TaskDefinitionDocument }
   | { kind: 'arn'; taskDefinitionArn: string };
@@ -133,7 +136,8 @@ function parseDuration(value: string, hops: number): number {
   const text = value.trim() === '' ? '3600' : value.trim();
   const seconds = Number(text);
   if (!/^\d+$/.test(text) || seconds < 900 || seconds > 43200) {
-    throw inputError('role-duration-seconds', value, 'must be a whole number from 900 to 43200.');
+    const rule = 'must be a whole number from 900 to 43200.';
+    throw inputError('role-duration-seconds', value, rule);
   }
   if (hops > 1 && seconds > CHAINED_MAX_SECONDS) {
     const rule =
@@ -161,7 +165,7 @@ function parseTimeoutMs(value: string): number {
 function parseRegion(value: string): string {
   const region = value.trim();
   if (!REGION.test(region)) {
-    throw inputError('aws-region', value, 'must be an AWS region code such as eu-west-1.');
+    throw inputError('aws-region', value, 'must be a region code such as eu-west-1.');
   }
   return region;
 }
@@ -256,7 +260,9 @@ function required(read: InputReader, name: string): string {
   return value;
 }
 
-/** Parses and validates every input into a DeployRequest; throws the first input error. */
+/**
+ * Parses and validates every input into a DeployRequest; throws the first input error.
+ */
 export function parseRequest(read: InputReader, readFile: FileReader): DeployRequest {
   const roleChain = parseRoleChain(required(read, 'role-chain'));
   const forceNewDeployment = parseBoolean(

@@ -46,7 +46,10 @@ function failedReport(request: DeployRequest, error: ActionError): RunReport {
   };
 }
 
-/** Assumes the chain, deploys, and returns what the report needs; throws only input errors. */
+/**
+ * Assumes the chain, deploys, and returns what the report needs; throws only input
+ * errors.
+ */
 export async function runDeploy(request: DeployRequest, run: RunEnvironment): Promise<RunReport> {
   checkCredentialSource(request, run.env);
   const plan = planChain(request, readRunContext(run.env));

@@ -1,6 +1,9 @@
 import { ActionError } from './errors';
 
-/** A task definition as JSON: the fields the action checks, and any others kept as they are. */
+/**
+ * A task definition as JSON: the fields the action checks, and any others kept as they
+ * are.
+ */
 export interface TaskDefinitionDocument {
   family: string;
   containerDefinitions: Array<{ name: string; image: string; [field: string]: unknown }>;
@@ -57,7 +60,8 @@ function checkContainers(value: unknown, path: string): void {
 
 /**
  * Parses a task definition file. Accepts the bare definition or the whole
- * `describe-task-definition` answer ({ taskDefinition, tags }), whose tags are then kept.
+ * `describe-task-definition` answer ({ taskDefinition, tags }), whose tags are then
+ * kept.
  */
 export function parseTaskDefinitionFile(text: string, path: string): TaskDefinitionDocument {
   const parsed = parseJson(text, path);

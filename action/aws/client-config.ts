@@ -14,8 +14,10 @@ export interface SharedClientConfig {
 }
 
 /**
- * Client settings: the SDK's own retries are off (`maxAttempts: 1`) because every call goes
- * through the action's one retry policy; endpoints come from the SDK (AWS_ENDPOINT_URL works).
+ * Client settings: the SDK's own retries are off (`maxAttempts: 1`) because every call
+ * goes
+ * through the action's one retry policy; endpoints come from the SDK (AWS_ENDPOINT_URL
+ * works).
  */
 export function clientConfig(
   region: string,

@@ -8,7 +8,10 @@ export interface RetryOptions {
   maxAttempts: number;
   baseDelayMs: number;
   maxDelayMs: number;
-  /** Retrying stops when the next delay would pass this much time since the first attempt. */
+  /**
+   * Retrying stops when the next delay would pass this much time since the first
+   * attempt.
+   */
   maxTotalMs: number;
   sleep: (ms: number) => Promise<void>;
   random: () => number;
@@ -81,7 +84,9 @@ function isNetworkError(error: ErrorShape, depth = 0): boolean {
   );
 }
 
-/** Sorts an error into what the policy does with it; anything unknown is never retried. */
+/**
+ * Sorts an error into what the policy does with it; anything unknown is never retried.
+ */
 export function classifyError(error: unknown): ErrorClass {
   if (typeof error !== 'object' || error === null) return 'fatal';
   const shape = error as ErrorShape;
@@ -107,8 +112,10 @@ function describe(error: unknown): string {
 }
 
 /**
- * Runs `call`, retrying throttling, 5xx, timeouts and connection resets with jittered backoff
- * within a bounded total. Other errors (access denied, validation, not found) fail at once.
+ * Runs `call`, retrying throttling, 5xx, timeouts and connection resets with jittered
+ * backoff
+ * within a bounded total. Other errors (access denied, validation, not found) fail at
+ * once.
  */
 export async function withRetry<T>(
   operation: string,
@@ -138,7 +145,8 @@ export async function withRetry<T>(
 export type CredentialRefresher = (reason: string) => Promise<void>;
 
 /**
- * The one way the action calls AWS: the retry policy, and on an expired token one refresh
+ * The one way the action calls AWS: the retry policy, and on an expired token one
+ * refresh
  * of the credentials followed by one more try of the same call.
  */
 export async function callAws<T>(

@@ -21,7 +21,10 @@ const CLAIM_NAMES = [
   'job_workflow_ref',
 ] as const;
 
-/** Decodes a JWT's payload (no verification: for diagnosis only) and keeps the trust claims. */
+/**
+ * Decodes a JWT's payload (no verification: for diagnosis only) and keeps the trust
+ * claims.
+ */
 export function decodeClaims(token: string): TokenClaims | undefined {
   const payload = token.split('.')[1];
   if (payload === undefined) return undefined;
@@ -74,8 +77,10 @@ export function explainWebIdentityDenial(
     );
   }
   if (claims.aud !== undefined && claims.aud !== audience) {
-    lines.push(`The token's aud (${claims.aud}) differs from the 'audience' input (${audience}).`);
+    const aud = `The token's aud (${claims.aud})`;
+    lines.push(`${aud} differs from the 'audience' input (${audience}).`);
   }
-  lines.push('A trust policy condition that admits this job:', trustConditionFor(claims));
+  const condition = trustConditionFor(claims);
+  lines.push('A trust policy condition that admits this job:', condition);
   return lines.join('\n');
 }

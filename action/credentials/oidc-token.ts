@@ -36,7 +36,8 @@ async function requestToken(url: string, bearer: string): Promise<string> {
 }
 
 /**
- * Fetches a fresh GitHub OIDC token for `audience` (never cached: it lives about 5 minutes),
+ * Fetches a fresh GitHub OIDC token for `audience` (never cached: it lives about 5
+ * minutes),
  * masked the moment it arrives, through the action's one retry policy.
  */
 export async function fetchIdToken(
@@ -57,7 +58,7 @@ export async function fetchIdToken(
     throw new ActionError({
       code: 'OIDC_TOKEN_FAILED',
       message: `Fetching the GitHub OIDC token for audience '${audience}' failed.`,
-      hint: 'Re-run the job; if it persists, check githubstatus.com for Actions incidents.',
+      hint: 'Re-run the job; if it persists, check githubstatus.com for Actions.',
       cause,
     });
   }

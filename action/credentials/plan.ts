@@ -39,7 +39,8 @@ export function readRunContext(env: NodeJS.ProcessEnv): RunContext {
 }
 
 /**
- * Derives `gh-<repo>-<runId>-<attempt>`, shortening the repository part first so the run id,
+ * Derives `gh-<repo>-<runId>-<attempt>`, shortening the repository part first so the
+ * run id,
  * which finds the run from CloudTrail, always survives the 64-character limit.
  */
 export function deriveSessionName(run: RunContext): string {
@@ -58,7 +59,7 @@ export function checkCredentialSource(request: DeployRequest, env: NodeJS.Proces
         message:
           "Input 'credential-source': ambient is refused on a GitHub-hosted or self-hosted " +
           'runner; it exists for local runs with act against real AWS.',
-        hint: "Remove 'credential-source' (oidc is the default) and grant 'id-token: write'.",
+        hint: "Remove 'credential-source' (oidc is the default); grant 'id-token: write'.",
       });
     }
     return;
@@ -76,7 +77,10 @@ export function checkCredentialSource(request: DeployRequest, env: NodeJS.Proces
   }
 }
 
-/** Plans the chain: hop 1 by web identity (or ambient credentials), every later hop chained. */
+/**
+ * Plans the chain: hop 1 by web identity (or ambient credentials), every later hop
+ * chained.
+ */
 export function planChain(request: DeployRequest, run: RunContext): ChainPlan {
   const total = request.roleChain.length;
   const first: HopMethod = request.credentialSource === 'ambient' ? 'ambient' : 'web-identity';

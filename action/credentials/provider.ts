@@ -20,7 +20,8 @@ export function needsRefresh(session: ChainResult, nowMs: number): boolean {
 }
 
 /**
- * Holds the last hop's session, hands it to SDK clients, and re-chains (with a fresh OIDC
+ * Holds the last hop's session, hands it to SDK clients, and re-chains (with a fresh
+ * OIDC
  * token every time) near expiry or when AWS reports an expired token.
  */
 export class SessionCredentials {
@@ -37,7 +38,10 @@ export class SessionCredentials {
     return this.session;
   }
 
-  /** The provider for SDK clients; flagged memoized so the SDK calls it on every request. */
+  /**
+   * The provider for SDK clients; flagged memoized so the SDK calls it on every
+   * request.
+   */
   readonly provider: RefreshingProvider = Object.assign(
     async (): Promise<AwsCredentialIdentity> => {
       if (needsRefresh(this.session, this.now()))

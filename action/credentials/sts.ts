@@ -21,7 +21,9 @@ export interface ChainResult {
   accountId: string;
 }
 
-/** Options of one chain run: whether to fold hops into log groups, and the retry knobs. */
+/**
+ * Options of one chain run: whether to fold hops into log groups, and the retry knobs.
+ */
 export interface ChainOptions {
   env: NodeJS.ProcessEnv;
   /** False when re-chaining inside another group (the runner does not nest groups). */
@@ -40,9 +42,16 @@ function maskCredentials(credentials: Credentials | undefined): void {
   if (credentials?.SessionToken) core.setSecret(credentials.SessionToken);
 }
 
-/** Reads the 12-digit account from an ARN such as arn:aws:sts::222222222222:assumed-role/x/y. */
+/**
+ * Reads the 12-digit account from an ARN such as arn:aws:sts::222222222222:assumed-
+ * role/x/y.
+ */
 export function accountOf(arn: string): string {
   return arn.split(':')[4] ?? '';
+}
+
+function hopName(hop: Hop): string {
+  return `Assume role ${hop.index}/${hop.total} (${hop.roleArn})`;
 }
 
 function toResult(hop: Hop, answer: HopAnswer, now: Date): ChainResult {
@@ -51,7 +60,7 @@ function toResult(hop: Hop, answer: HopAnswer, now: Date): ChainResult {
   if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration || !arn) {
     throw new ActionError({
       code: 'HOP_FAILED',
-      message: `Assume role ${hop.index}/${hop.total} (${hop.roleArn}): STS answered without credentials.`,
+      message: `${hopName(hop)}: STS answered without credentials.`,
       hint: 'Check AWS_ENDPOINT_URL points at STS; re-run the job.',
     });
   }
@@ -68,13 +77,14 @@ function toResult(hop: Hop, answer: HopAnswer, now: Date): ChainResult {
 
 function hopHint(hop: Hop, previousRoleArn: string | undefined, kind: string): string {
   if (kind === 'duration') {
-    return "Lower 'role-duration-seconds' to 3600 or less (chained sessions last at most 1 hour).";
+    return "Lower 'role-duration-seconds' to 3600 or less (chained sessions last 1 hour).";
   }
   if (hop.method === 'web-identity') {
-    return `Make the trust policy of ${hop.roleArn} admit the claims above (see the condition).`;
+    return `Make the trust policy of ${hop.roleArn} admit the claims above.`;
   }
   if (hop.method === 'ambient') {
-    return `Allow your ambient identity sts:AssumeRole on ${hop.roleArn}, and trust it there.`;
+    const allow = `Allow your ambient identity sts:AssumeRole on ${hop.roleArn}`;
+    return `${allow}, and trust it there.`;
   }
   return (
     `Make the trust policy of ${hop.roleArn} name ${previousRoleArn ?? 'the previous role'} ` +
@@ -82,14 +92,17 @@ function hopHint(hop: Hop, previousRoleArn: string | undefined, kind: string): s
   );
 }
 
-/** Turns an STS failure into an error naming the hop, the role, the SDK error and the fix. */
+/**
+ * Turns an STS failure into an error naming the hop, the role, the SDK error and the
+ * fix.
+ */
 export function diagnoseHopFailure(
   hop: Hop,
   error: unknown,
   context: { previousRoleArn?: string; token?: string; audience: string },
 ): ActionError {
   const name = awsErrorDetails(error)?.name ?? 'Error';
-  const where = `Assume role ${hop.index}/${hop.total} (${hop.roleArn})`;
+  const where = hopName(hop);
   const reason = error instanceof Error ? error.message : String(error);
   if (name === 'InvalidIdentityToken' || name === 'IDPRejectedClaim') {
     return new ActionError({
@@ -209,7 +222,10 @@ async function assumeHop(
   return result;
 }
 
-/** Assumes every hop in order, each with the credentials of the hop before; returns the last. */
+/**
+ * Assumes every hop in order, each with the credentials of the hop before; returns the
+ * last.
+ */
 export async function assumeChain(plan: ChainPlan, options: ChainOptions): Promise<ChainResult> {
   let current: ChainResult | undefined;
   for (const hop of plan.hops) {

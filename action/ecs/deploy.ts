@@ -61,11 +61,12 @@ function newDeploy(name: string, service: Service): ServiceDeploy {
 async function readServices(ctx: DeployContext): Promise<ServiceDeploy[]> {
   const { cluster, services } = ctx.request;
   const answer = await ctx.gateway.describeServices(cluster, services);
+  const missing = answer.missing.join(', ');
   if (answer.missing.length > 0) {
     throw new ActionError({
       code: 'SERVICE_NOT_FOUND',
-      message: `Service(s) ${answer.missing.join(', ')} not found in cluster ${cluster}.`,
-      hint: "Check the 'service', 'cluster' and 'aws-region' inputs, and the deploy account.",
+      message: `Service(s) ${missing} not found in cluster ${cluster}.`,
+      hint: "Check the 'service', 'cluster' and 'aws-region' inputs and the account.",
     });
   }
   return services.map((name) => {
@@ -137,7 +138,10 @@ function arnRevision(deploy: ServiceDeploy, arn: string): Revision {
   };
 }
 
-/** Starts planning every revision at once: one per family, per service (ARN), or the file. */
+/**
+ * Starts planning every revision at once: one per family, per service (ARN), or the
+ * file.
+ */
 function startRevisions(ctx: DeployContext, deploys: ServiceDeploy[]): Array<Promise<Revision>> {
   const source = ctx.request.taskDefinition;
   if (source?.kind === 'arn') {
@@ -192,7 +196,9 @@ async function rollOutRevision(ctx: DeployContext, planned: Promise<Revision>) {
   return updateServices(ctx, changed);
 }
 
-/** Renders, registers and updates every family in parallel; returns the first failure. */
+/**
+ * Renders, registers and updates every family in parallel; returns the first failure.
+ */
 async function rollOut(ctx: DeployContext, deploys: ServiceDeploy[]) {
   const jobs = startRevisions(ctx, deploys).map((planned) => rollOutRevision(ctx, planned));
   const settled = await Promise.allSettled(jobs);
@@ -259,7 +265,8 @@ export async function rollbackServices(
         deploy.result = 'rolled-back';
         deploy.detail =
           `Rolled back to ${deploy.previousTaskDefinitionArn}. ${deploy.detail}`.trim();
-        core.info(`Rolled back ${deploy.service} to ${deploy.previousTaskDefinitionArn}`);
+        const previous = deploy.previousTaskDefinitionArn;
+        core.info(`Rolled back ${deploy.service} to ${previous}`);
       } catch (cause) {
         deploy.result = 'failed';
         deploy.detail = `Rollback failed: ${asActionError(cause).message}`;
@@ -296,7 +303,9 @@ function applyOutcomes(
   return first;
 }
 
-/** Services that need our rollback: changed by this run, not already rolled back by ECS. */
+/**
+ * Services that need our rollback: changed by this run, not already rolled back by ECS.
+ */
 function toRollBack(deploys: ServiceDeploy[], outcomes: Map<string, WaitOutcome>): ServiceDeploy[] {
   const skip = new Set(['rolled-back-by-ecs', 'missing', 'inactive']);
   return deploys.filter(
@@ -381,7 +390,8 @@ export async function deployServices(ctx: DeployContext): Promise<DeployOutcome>
   let deploys: ServiceDeploy[] = [];
   try {
     deploys = await core.group('Read services', () => readServices(ctx));
-    if (ctx.request.dryRun) return await core.group('Dry run', () => dryRun(ctx, deploys));
+    const all = deploys;
+    if (ctx.request.dryRun) return await core.group('Dry run', () => dryRun(ctx, all));
     const error = await applyChanges(ctx, deploys);
     return { services: deploys, error };
   } catch (error) {

@@ -17,7 +17,10 @@ export const DESCRIBE_SERVICES_BATCH = 10;
 /** DescribeTasks takes at most this many tasks a call. */
 export const DESCRIBE_TASKS_BATCH = 100;
 
-/** One DescribeServices answer for many services: found ones by the name asked, and the rest. */
+/**
+ * One DescribeServices answer for many services: found ones by the name asked, and the
+ * rest.
+ */
 export interface ServicesAnswer {
   services: Map<string, Service>;
   missing: string[];
@@ -60,10 +63,13 @@ const HINTS: Record<string, (operation: string) => string> = {
   TASK_DEFINITION_NOT_FOUND: () =>
     'The service runs a task definition this account cannot read; check the deploy account.',
   AWS_UNAVAILABLE: () => 'ECS kept failing after retries; re-run the job.',
-  ECS_REQUEST_FAILED: () => 'Read the ECS message above; fix the task definition or service.',
+  ECS_REQUEST_FAILED: () => 'Read the ECS message; fix the task definition or service.',
 };
 
-/** Wraps an ECS failure with the operation, what it was about, the SDK error and a next step. */
+/**
+ * Wraps an ECS failure with the operation, what it was about, the SDK error and a next
+ * step.
+ */
 export function ecsError(operation: string, subject: string, error: unknown): ActionError {
   const code = codeFor(operation, error);
   const reason = error instanceof Error ? error.message : String(error);
@@ -94,7 +100,10 @@ export async function createEcsGateway(
   return new EcsGateway(sdk, new sdk.ECSClient(clientConfig(region, credentials)), refresh, retry);
 }
 
-/** The ECS calls the action makes, each through the one retry policy and credential refresh. */
+/**
+ * The ECS calls the action makes, each through the one retry policy and credential
+ * refresh.
+ */
 export class EcsGateway {
   constructor(
     private readonly sdk: EcsSdk,

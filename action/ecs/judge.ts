@@ -27,7 +27,7 @@ export function isSuccess(verdict: Verdict): boolean {
   return verdict.state === 'completed';
 }
 
-function ecsRollback(deployments: Deployment[], watch: WatchedDeployment): Deployment | undefined {
+function ecsRollback(deployments: Deployment[], watch: WatchedDeployment) {
   return deployments.find(
     (d) =>
       d.id !== watch.deploymentId &&
@@ -47,11 +47,15 @@ function judgeMissingDeployment(deployments: Deployment[], watch: WatchedDeploym
     };
   }
   const primary = deployments.find((d) => d.status === 'PRIMARY');
-  return { state: 'superseded', taskDefinitionArn: primary?.taskDefinition ?? 'unknown' };
+  const taskDefinitionArn = primary?.taskDefinition ?? 'unknown';
+  return { state: 'superseded', taskDefinitionArn };
 }
 
-/** The watched deployment by id, or (id unknown or gone) the PRIMARY one on its task definition. */
-function findOurs(deployments: Deployment[], watch: WatchedDeployment): Deployment | undefined {
+/**
+ * The watched deployment by id, or (id unknown or gone) the PRIMARY one on its task
+ * definition.
+ */
+function findOurs(deployments: Deployment[], watch: WatchedDeployment) {
   return (
     deployments.find((d) => d.id === watch.deploymentId) ??
     deployments.find((d) => d.status === 'PRIMARY' && d.taskDefinition === watch.taskDefinitionArn)
@@ -90,7 +94,9 @@ export function judgeDeployment(service: Service | undefined, watch: WatchedDepl
   return { state: 'in-progress' };
 }
 
-/** Finds the PRIMARY deployment an UpdateService answer started for `taskDefinitionArn`. */
+/**
+ * Finds the PRIMARY deployment an UpdateService answer started for `taskDefinitionArn`.
+ */
 export function startedDeploymentId(service: Service | undefined, taskDefinitionArn: string) {
   const deployments = service?.deployments ?? [];
   const ours =

@@ -28,7 +28,8 @@ export interface DeployOutcome {
 }
 
 /**
- * The result the whole step reports: failed while any service this run changed is left on the
+ * The result the whole step reports: failed while any service this run changed is left
+ * on the
  * new revision after a failure; rolled-back when every changed service was pointed back.
  */
 export function overallResult(services: ServiceDeploy[], error: ActionError | undefined) {
@@ -67,7 +68,7 @@ export function waitError(deploy: ServiceDeploy, outcome: WaitOutcome): ActionEr
       return new ActionError({
         code: 'DEPLOYMENT_TIMED_OUT',
         message: `The deployment did not finish in time (${subject}).`,
-        hint: "Raise 'wait-timeout-minutes', or find in the service events why the rollout is slow.",
+        hint: "Raise 'wait-timeout-minutes', or see in the service events why it is slow.",
       });
     case 'cancelled':
       return new ActionError({

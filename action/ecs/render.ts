@@ -124,7 +124,10 @@ export function changedFields(before: TaskDefinitionData, after: TaskDefinitionD
   return lines;
 }
 
-/** The task family of a task definition ARN (arn:...:task-definition/<family>:<revision>). */
+/**
+ * The task family of a task definition ARN (arn:...:task-
+ * definition/<family>:<revision>).
+ */
 export function familyOf(taskDefinitionArn: string): string {
   const name = taskDefinitionArn.split('/').pop() ?? taskDefinitionArn;
   return name.replace(/:\d+$/, '');

@@ -64,7 +64,8 @@ export function showNewEvents(target: WaitTarget, service: Service | undefined):
 }
 
 async function failureDetail(ctx: WaitContext, reason: string, service: Service | undefined) {
-  const messages = (service?.events ?? []).slice(0, EVENTS_QUOTED).map((e) => e.message ?? '');
+  const recent = (service?.events ?? []).slice(0, EVENTS_QUOTED);
+  const messages = recent.map((e) => e.message ?? '');
   const lines = [reason];
   if (messages.length > 0) lines.push('Last events:', ...messages.map((m) => `  - ${m}`));
   try {
@@ -86,7 +87,7 @@ async function outcomeOf(ctx: WaitContext, verdict: Verdict, service: Service | 
     case 'inactive':
       return { verdict, detail: `The service became ${verdict.status} during the deployment.` };
     case 'missing':
-      return { verdict, detail: 'The service disappeared during the deployment (MISSING).' };
+      return { verdict, detail: 'The service went MISSING during the deployment.' };
     case 'superseded':
       return { verdict, detail: `Another deployment took over (${verdict.taskDefinitionArn}).` };
     default:

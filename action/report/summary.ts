@@ -16,7 +16,8 @@ const HEADERS = ['Service', 'Previous', 'New', 'Images changed', 'Result', 'Dura
 
 /** The `family:revision` part of a task definition ARN. */
 export function revisionLabel(taskDefinitionArn: string): string {
-  return taskDefinitionArn === '' ? '-' : (taskDefinitionArn.split('/').pop() ?? taskDefinitionArn);
+  if (taskDefinitionArn === '') return '-';
+  return taskDefinitionArn.split('/').pop() ?? taskDefinitionArn;
 }
 
 /** The AWS console page of a service's deployments. */
@@ -35,7 +36,8 @@ function escapeHtml(text: string): string {
 
 function imagesCell(deploy: ServiceDeploy): string {
   if (deploy.imageChanges.length === 0) return '-';
-  return deploy.imageChanges.map((c) => `${c.container}: ${escapeHtml(c.to)}`).join('<br>');
+  const lines = deploy.imageChanges.map((c) => `${c.container}: ${escapeHtml(c.to)}`);
+  return lines.join('<br>');
 }
 
 /** The summary table's rows, header first: one row per service. */

@@ -20,7 +20,9 @@ export function writeOutputs(report: RunReport): void {
   for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value);
 }
 
-/** Writes the job summary: the services table, a dry run's diff, and the error if any. */
+/**
+ * Writes the job summary: the services table, a dry run's diff, and the error if any.
+ */
 export async function writeSummary(report: RunReport): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return;
   const ctx: SummaryContext = {

@@ -124,7 +124,11 @@ describe('parseRequest', () => {
       { 'role-chain': Array(6).fill(TOOLING).join('\n') },
       /needs 1 to 5 role ARNs/,
     ],
-    ['region', { 'aws-region': 'Ireland' }, /^Input 'aws-region': must be an AWS region code/],
+    [
+      'region',
+      { 'aws-region': 'Ireland' },
+      /^Input 'aws-region': must be a region code such as eu-west-1/,
+    ],
     ['cluster', { cluster: 'my cluster' }, /^Input 'cluster': must be an ECS cluster name/],
     ['service wildcard', { service: 'checkout-*' }, /^Input 'service':/],
     ['service twice', { service: 'a\na' }, /each once/],
