@@ -222,6 +222,7 @@ async function createRoles(
       MaxSessionDuration: '3600',
     });
     for (const [index, document] of role.identityPolicies.entries()) {
+      if (document.Statement.length === 0) continue; // every action removed: no policy at all
       const widened = widenEcsResources(document as PolicyDocument, debug);
       await iamCall(motoUrl, account, {
         Action: 'PutRolePolicy',

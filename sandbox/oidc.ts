@@ -174,6 +174,8 @@ export async function startTokenEndpoint(base: ClaimsBase): Promise<TokenEndpoin
     const delay = endpoint.mode === 'slow' ? endpoint.slowMs : 0;
     const timer = setTimeout(() => {
       pending.delete(timer);
+      // A client that gave up (timeout, exit) gets nothing: no token is handed out.
+      if (res.destroyed || req.socket.destroyed) return;
       const claims = { ...defaultClaims(base, audience, nowSeconds()), ...endpoint.claimOverrides };
       const token = signJwt(claims, privateKey, kid);
       endpoint.issued.push(token);

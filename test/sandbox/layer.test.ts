@@ -59,6 +59,24 @@ describe('the token endpoint', () => {
     expect(wrong.status).toBe(401);
   });
 
+  it('hands out no token to a client that gave up waiting for a slow answer', async () => {
+    const before = sandbox.secrets().filter((s) => s.startsWith('eyJ')).length;
+    sandbox.faults.tokenEndpoint('slow', 400);
+    try {
+      const url = `${sandbox.env.ACTIONS_ID_TOKEN_REQUEST_URL}&audience=sts.amazonaws.com`;
+      const headers = { authorization: `bearer ${sandbox.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN}` };
+      const gaveUp = fetch(url, { headers, signal: AbortSignal.timeout(100) });
+      await expect(gaveUp).rejects.toThrow();
+      await new Promise((r) => setTimeout(r, 600));
+      expect(sandbox.secrets().filter((s) => s.startsWith('eyJ'))).toHaveLength(before);
+      const waited = await fetchToken(sandbox);
+      expect(waited.status).toBe(200);
+      expect(sandbox.secrets().filter((s) => s.startsWith('eyJ'))).toHaveLength(before + 1);
+    } finally {
+      sandbox.faults.reset();
+    }
+  });
+
   it('fails on demand, and recovers', async () => {
     sandbox.faults.tokenEndpoint('fail');
     expect((await fetchToken(sandbox)).status).toBe(500);

@@ -57,3 +57,21 @@ describe('the CLI arguments', () => {
     expect(() => parseArgs(argv)).toThrow(message);
   });
 });
+
+describe("withoutActions removing a role's only permission", () => {
+  let sandbox: Sandbox;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ withoutActions: ['sts:AssumeRole'] });
+  });
+
+  afterAll(async () => {
+    await sandbox?.stop();
+  });
+
+  it('leaves the tooling role with no policy, so hop 2 is denied by the permission checks', async () => {
+    await expect(chain(sandbox)).rejects.toMatchObject({ name: 'AccessDenied' });
+    const hop2 = sandbox.inspect.calls().filter((c) => c.operation === 'AssumeRole');
+    expect(hop2.map((c) => c.status)).toEqual([403]);
+  });
+});
