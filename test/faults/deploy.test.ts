@@ -200,6 +200,49 @@ describe('a cancellation mid-wait (SIGINT, then SIGTERM as the runner sends them
   });
 });
 
+test('a cancellation during the role chain exits by itself and changes nothing', async () => {
+  const before = await snapshot(sandbox);
+  sandbox.faults.slowAnswers(1, 1_500, { service: 'sts', operation: 'AssumeRole' });
+
+  const run = await runFaulted(
+    sandbox,
+    before,
+    { service: `${API}\n${WORKER}`, images: nextImage() },
+    { signal: { name: 'SIGINT', whenLogMatches: /^::group::Assume role 2\/2/m } },
+  );
+
+  expect(run.exitCode).toBe(1);
+  expect(run.log).toMatch(/^::warning::Received SIGINT: /m);
+  expect(run.log).toMatch(/^::error::\[CANCELLED\] /m);
+  expect(run.outputs.result).toBe('failed');
+  expect(
+    run.calls.filter((c) => ['RegisterTaskDefinition', 'UpdateService'].includes(c.operation)),
+  ).toEqual([]);
+  await expectEndState(sandbox, before, { running: {}, newRevisions: 0 });
+  await expectSummaryCoversChanges(sandbox, before, run);
+  expect(run.summary).toContain('CANCELLED');
+  expectScanned(run, sandbox);
+});
+
+test('a cancellation while an update is in flight rolls back both services', async () => {
+  const before = await snapshot(sandbox);
+  sandbox.faults.slowRollout(LONG_ROLLOUT_MS);
+  sandbox.faults.slowAnswers(1, 1_500, { service: 'ecs', operation: 'UpdateService' });
+
+  const run = await runFaulted(
+    sandbox,
+    before,
+    { service: `${API}\n${WORKER}`, images: nextImage() },
+    { signal: { name: 'SIGINT', whenLogMatches: /^Updated checkout-/m } },
+  );
+
+  await expectAllBack(before, run, [API, WORKER]);
+  expect(run.log).toMatch(/^::error::\[CANCELLED\] /m);
+  const updates = callsOf(run.calls, 'UpdateService');
+  expect(updates.map((c) => c.status)).toEqual([200, 200, 200, 200]);
+  expect(updates.filter((c) => c.fault === 'slow')).toHaveLength(1);
+});
+
 describe('a service deleted mid-deploy, beside another service', () => {
   let before: Snapshot;
   let run: FaultRun;
