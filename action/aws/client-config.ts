@@ -9,7 +9,11 @@ export const REQUEST_TIMEOUT_MS = 10_000;
 export interface SharedClientConfig {
   region: string;
   maxAttempts: number;
-  requestHandler: { connectionTimeout: number; requestTimeout: number };
+  requestHandler: {
+    connectionTimeout: number;
+    requestTimeout: number;
+    throwOnRequestTimeout: boolean;
+  };
   credentials?: AwsCredentialIdentityProvider;
 }
 
@@ -26,9 +30,11 @@ export function clientConfig(
   const config: SharedClientConfig = {
     region,
     maxAttempts: 1,
+    // Without throwOnRequestTimeout the handler only warns past requestTimeout and waits on.
     requestHandler: {
       connectionTimeout: CONNECTION_TIMEOUT_MS,
       requestTimeout: REQUEST_TIMEOUT_MS,
+      throwOnRequestTimeout: true,
     },
   };
   if (credentials !== undefined) config.credentials = credentials;

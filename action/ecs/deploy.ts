@@ -342,7 +342,7 @@ async function followDeployments(
     previousTaskDefinitionArn: d.previousTaskDefinitionArn,
     seenEventIds: d.seenEventIds,
   }));
-  const outcomes = await core.group('Wait for deployment', () =>
+  const follow = () =>
     waitForDeployments(targets, {
       gateway: ctx.gateway,
       cluster: ctx.request.cluster,
@@ -351,8 +351,14 @@ async function followDeployments(
       signal: ctx.signal,
       now: ctx.now,
       sleep: ctx.sleep,
-    }),
-  );
+    });
+  let outcomes: Map<string, WaitOutcome>;
+  try {
+    outcomes = await core.group('Wait for deployment', follow);
+  } catch (cause) {
+    // The services are mid-deploy: a failed wait still rolls back what this run changed.
+    return finishFailure(ctx, changed, asActionError(cause));
+  }
   const error = applyOutcomes(changed, outcomes);
   return error === undefined ? undefined : finishFailure(ctx, changed, error, outcomes);
 }

@@ -95,8 +95,11 @@ async function outcomeOf(ctx: WaitContext, verdict: Verdict, service: Service | 
   }
 }
 
-function isThrottled(error: unknown): boolean {
-  return error instanceof ActionError && classifyError(error.cause) === 'throttling';
+/** A look that failed after its retries but may work later: keep following, more slowly. */
+function isPassing(error: unknown): boolean {
+  if (!(error instanceof ActionError)) return false;
+  const kind = classifyError(error.cause);
+  return kind === 'throttling' || kind === 'transient';
 }
 
 async function look(ctx: WaitContext, pending: WaitTarget[], outcomes: Map<string, WaitOutcome>) {
@@ -137,7 +140,8 @@ function finishRest(
 
 /**
  * Follows each deployment by id: looks right away, then every POLL_INTERVAL_MS with one
- * batched DescribeServices, slowing down only when ECS throttles.
+ * batched DescribeServices, slowing down only while ECS throttles or fails (until the
+ * timeout).
  */
 export async function waitForDeployments(
   targets: WaitTarget[],
@@ -153,9 +157,10 @@ export async function waitForDeployments(
       await look(ctx, pending, outcomes);
       interval = POLL_INTERVAL_MS;
     } catch (error) {
-      if (!isThrottled(error)) throw error;
+      if (!isPassing(error)) throw error;
       interval = Math.min(interval * 2, MAX_POLL_INTERVAL_MS);
-      core.info(`ECS is throttling; next look in ${interval} ms.`);
+      const reason = classifyError((error as ActionError).cause);
+      core.info(`ECS look failed (${reason}); next look in ${interval} ms.`);
     }
     const left = targets.filter((t) => !outcomes.has(t.service));
     if (left.length === 0) return outcomes;

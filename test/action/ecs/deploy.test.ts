@@ -5,6 +5,7 @@ import {
   type DeployContext,
 } from '../../../action/ecs/deploy';
 import { overallResult } from '../../../action/ecs/outcome';
+import { ActionError } from '../../../action/errors';
 import type { DeployRequest } from '../../../action/inputs';
 import { captureStdout, type Captured } from '../support/capture';
 import { FakeEcs } from '../support/fake-ecs';
@@ -236,6 +237,23 @@ describe('deployServices: failures', () => {
     const run = await deploy(ecs);
     expect(run.error?.code).toBe('SERVICE_INACTIVE');
     expect(run.result).toBe('failed');
+  });
+
+  it('rolls back when following fails for good (e.g. DescribeServices denied)', async () => {
+    const ecs = oneService({ looks: 99, end: 'NEVER' });
+    const ctx = context(ecs);
+    let looks = 0;
+    const describe = ecs.describeServices.bind(ecs);
+    ctx.gateway = Object.assign(Object.create(ecs) as FakeEcs, {
+      describeServices: async (c: string, s: string[]) => {
+        if (++looks === 2) throw new ActionError({ code: 'ECS_ACCESS_DENIED', message: 'denied' });
+        return describe(c, s);
+      },
+    });
+    const outcome = settleUnfinished(await deployServices(ctx));
+    expect(outcome.error?.code).toBe('ECS_ACCESS_DENIED');
+    expect(outcome.services[0]!.result).toBe('rolled-back');
+    expect(ecs.calls.slice(-1)).toEqual(['UpdateService checkout-api checkout-api:7']);
   });
 
   it('stops when cancelled before any change', async () => {

@@ -80,7 +80,21 @@ describe('waitForDeployments', () => {
       4 * POLL_INTERVAL_MS,
       POLL_INTERVAL_MS,
     ]);
-    expect(out.info()).toContain('ECS is throttling; next look in 2000 ms.');
+    expect(out.info()).toContain('ECS look failed (throttling); next look in 2000 ms.');
+  });
+
+  it('keeps following through a 5xx outage that outlasts one look', async () => {
+    const cause = Object.assign(new Error('down'), { $metadata: { httpStatusCode: 503 } });
+    const outage = new ActionError({ code: 'AWS_UNAVAILABLE', message: 'down', cause });
+    const done: Service = {
+      status: 'ACTIVE',
+      deployments: [{ id: 'ecs-svc/1', status: 'PRIMARY', rolloutState: 'COMPLETED' }],
+    };
+    const { ctx: c, sleeps } = ctx([outage, outage, done]);
+    const outcomes = await waitForDeployments([{ ...TARGET, seenEventIds: new Set() }], c);
+    expect(outcomes.get('checkout-api')?.verdict).toEqual({ state: 'completed' });
+    expect(sleeps).toEqual([2 * POLL_INTERVAL_MS, 4 * POLL_INTERVAL_MS]);
+    expect(out.info()).toContain('ECS look failed (transient); next look in 2000 ms.');
   });
 
   it('caps the throttled interval', async () => {
