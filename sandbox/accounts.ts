@@ -52,9 +52,9 @@ export interface ExampleRoles {
 let synthesized: ExampleRoles | undefined;
 
 /**
- * Loads the example config and its roles as the CDK app synthesizes them. Synthesis takes ~15 s,
+ * Loads the example config and its roles as the CDK app synthesizes them. Synthesis takes 6-15 s,
  * so the result is cached in .cache/sandbox under a hash of everything it depends on (the infra
- * sources, the config and the aws-cdk-lib version): a change to any of them synthesizes again.
+ * sources, the config, cdk.json and the aws-cdk-lib version): any change synthesizes again.
  */
 export async function exampleRoles(): Promise<ExampleRoles> {
   if (synthesized) return synthesized;
@@ -88,7 +88,11 @@ async function synthesizeExample(): Promise<ExampleRoles> {
 
 function infraHash(): string {
   const hash = createHash('sha256');
-  const files = [EXAMPLE_CONFIG_PATH, join(ROOT, 'node_modules', 'aws-cdk-lib', 'package.json')];
+  const files = [
+    EXAMPLE_CONFIG_PATH,
+    join(ROOT, 'cdk.json'), // its feature flags shape the templates
+    join(ROOT, 'node_modules', 'aws-cdk-lib', 'package.json'),
+  ];
   files.push(
     ...listFiles(join(ROOT, 'infra', 'lib')),
     ...listFiles(join(ROOT, 'infra', 'testing')),
