@@ -4,7 +4,7 @@
  * for the inspector, and in account B the ECS cluster, task definitions and services.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { DeployConfig, RolePolicies } from '../infra/testing/template-policies';
 import { taskDefinitionInput, serviceInput, type FixtureContext } from './fixtures';
@@ -67,7 +67,10 @@ export async function exampleRoles(): Promise<ExampleRoles> {
   }
   synthesized = await synthesizeExample();
   mkdirSync(CACHE_DIR, { recursive: true });
-  writeFileSync(cacheFile, JSON.stringify(synthesized));
+  // Written aside then renamed: a parallel jest worker never reads half a file.
+  const partial = `${cacheFile}.${process.pid}.tmp`;
+  writeFileSync(partial, JSON.stringify(synthesized));
+  renameSync(partial, cacheFile);
   return synthesized;
 }
 
