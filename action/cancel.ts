@@ -15,9 +15,11 @@ export interface CancelWatch {
 /**
  * Listens for the runner's cancel (SIGINT, then SIGTERM 7.5 s later): aborts the signal
  * so
- * the wait stops and rollback runs, and makes sure the process is gone before the kill.
+ * the wait stops and rollback runs, and makes sure the process is gone before the kill,
+ * calling `onDeadline` first so an unfinished run still reports where it stands.
  */
 export function watchCancel(
+  onDeadline: () => void = () => undefined,
   exit: (code: number) => void = (code) => process.exit(code),
 ): CancelWatch {
   const controller = new AbortController();
@@ -27,10 +29,14 @@ export function watchCancel(
       `Received ${name}: stopping; services this run changed go back if rollback is on.`,
     );
     controller.abort(new Error(name));
-    // TODO(#6): this exit skips the summary when the rollback outlasts the deadline;
-    // remove when
-    // a provisional summary is written at the signal and completed after the rollback.
-    setTimeout(() => exit(1), CANCEL_EXIT_DEADLINE_MS).unref();
+    const deadline = () => {
+      try {
+        onDeadline();
+      } finally {
+        exit(1);
+      }
+    };
+    setTimeout(deadline, CANCEL_EXIT_DEADLINE_MS).unref();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

@@ -10,12 +10,14 @@ import { overallResult } from './ecs/outcome';
 import { abortableSleep } from './ecs/wait';
 import { ActionError } from './errors';
 import { parseRequest, type DeployRequest } from './inputs';
-import type { RunReport } from './report/write';
+import type { RunProgress, RunReport } from './report/write';
 
 /** What a run needs from the process: its environment and the cancel signal. */
 export interface RunEnvironment {
   env: NodeJS.ProcessEnv;
   signal: AbortSignal;
+  /** Kept current as the run goes, for a report when a cancel runs out of time. */
+  progress?: RunProgress;
 }
 
 /** Reads and validates every input; task definition files resolve from the workspace. */
@@ -52,6 +54,8 @@ function failedReport(request: DeployRequest, error: ActionError): RunReport {
  */
 export async function runDeploy(request: DeployRequest, run: RunEnvironment): Promise<RunReport> {
   checkCredentialSource(request, run.env);
+  const progress = run.progress;
+  if (progress) Object.assign(progress, { cluster: request.cluster, region: request.region });
   const plan = planChain(request, readRunContext(run.env));
   let first: ChainResult;
   try {
@@ -63,6 +67,8 @@ export async function runDeploy(request: DeployRequest, run: RunEnvironment): Pr
   const session = new SessionCredentials(first, () =>
     assumeChain(plan, { env: run.env, grouped: false }),
   );
+  const identity = { assumedRoleArn: first.assumedRoleArn, accountId: first.accountId };
+  if (progress) progress.session = identity;
   if (request.exportCredentials) exportCredentials(first, request.region);
   const gateway = await createEcsGateway(request.region, session.provider, (reason) =>
     session.refresh(reason),
@@ -74,6 +80,7 @@ export async function runDeploy(request: DeployRequest, run: RunEnvironment): Pr
       signal: run.signal,
       now: Date.now,
       sleep: abortableSleep,
+      onServices: (services) => progress && (progress.services = services),
     }),
   );
   return {
@@ -82,9 +89,6 @@ export async function runDeploy(request: DeployRequest, run: RunEnvironment): Pr
     error: outcome.error,
     cluster: request.cluster,
     region: request.region,
-    session: {
-      assumedRoleArn: session.current.assumedRoleArn,
-      accountId: session.current.accountId,
-    },
+    session: identity,
   };
 }

@@ -30,6 +30,8 @@ export interface DeployContext {
   signal: AbortSignal;
   now: () => number;
   sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Told the services once read, to keep a cancel's last-moment report current. */
+  onServices?: (services: ServiceDeploy[]) => void;
 }
 
 /** One new revision (or none) shared by every service of a task family. */
@@ -255,6 +257,10 @@ export async function rollbackServices(
   let failure: ActionError | undefined;
   await Promise.all(
     deploys.map(async (deploy) => {
+      const before = deploy.detail;
+      // What a cancel that runs out of time reports, until the answer confirms the rollback.
+      deploy.result = undefined;
+      deploy.detail = `Rollback to ${deploy.previousTaskDefinitionArn} requested, not confirmed.`;
       try {
         await ctx.gateway.updateService(
           ctx.request.cluster,
@@ -263,8 +269,7 @@ export async function rollbackServices(
           false,
         );
         deploy.result = 'rolled-back';
-        deploy.detail =
-          `Rolled back to ${deploy.previousTaskDefinitionArn}. ${deploy.detail}`.trim();
+        deploy.detail = `Rolled back to ${deploy.previousTaskDefinitionArn}. ${before}`.trim();
         const previous = deploy.previousTaskDefinitionArn;
         core.info(`Rolled back ${deploy.service} to ${previous}`);
       } catch (cause) {
@@ -396,6 +401,7 @@ export async function deployServices(ctx: DeployContext): Promise<DeployOutcome>
   let deploys: ServiceDeploy[] = [];
   try {
     deploys = await core.group('Read services', () => readServices(ctx));
+    ctx.onServices?.(deploys);
     const all = deploys;
     if (ctx.request.dryRun) return await core.group('Dry run', () => dryRun(ctx, all));
     const error = await applyChanges(ctx, deploys);

@@ -1,0 +1,82 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ServiceDeploy } from '../../../action/ecs/outcome';
+import { reportUnfinished, type RunProgress } from '../../../action/report/write';
+import { captureStdout, type Captured } from '../support/capture';
+
+const OLD = 'arn:aws:ecs:eu-west-1:222222222222:task-definition/checkout-api:7';
+const NEW = 'arn:aws:ecs:eu-west-1:222222222222:task-definition/checkout-api:8';
+
+function deploy(overrides: Partial<ServiceDeploy>): ServiceDeploy {
+  return {
+    service: 'checkout-api',
+    previousTaskDefinitionArn: OLD,
+    taskDefinitionArn: NEW,
+    imageChanges: [],
+    changedFields: [],
+    deploymentId: 'ecs-svc/1',
+    updated: true,
+    result: undefined,
+    detail: '',
+    durationMs: 0,
+    seenEventIds: new Set(),
+    ...overrides,
+  };
+}
+
+let out: Captured;
+let dir: string;
+const saved = { ...process.env };
+beforeEach(() => {
+  out = captureStdout();
+  dir = mkdtempSync(join(tmpdir(), 'action-write-'));
+  for (const file of ['output', 'summary']) writeFileSync(join(dir, file), '');
+  process.env.GITHUB_OUTPUT = join(dir, 'output');
+  process.env.GITHUB_STEP_SUMMARY = join(dir, 'summary');
+});
+afterEach(() => {
+  out.restore();
+  process.env = { ...saved };
+  process.exitCode = undefined;
+});
+
+describe('reportUnfinished', () => {
+  it('reports a rollback still unconfirmed at the deadline as failed, once', () => {
+    const progress: RunProgress = {
+      cluster: 'checkout',
+      region: 'eu-west-1',
+      services: [
+        deploy({ detail: `Rollback to ${OLD} requested, not confirmed.` }),
+        deploy({ service: 'checkout-worker', updated: false, result: 'unchanged' }),
+      ],
+      session: undefined,
+      reported: false,
+    };
+    reportUnfinished(progress);
+    reportUnfinished(progress);
+    const outputs = readFileSync(join(dir, 'output'), 'utf8');
+    expect(outputs.match(/^result<</gm)).toHaveLength(1);
+    expect(outputs).toMatch(/^result<<(.+)\nfailed\n/m);
+    const summary = readFileSync(join(dir, 'summary'), 'utf8');
+    expect(summary).toContain(`failed: Rollback to ${OLD} requested, not confirmed.`);
+    expect(summary).toContain('unchanged');
+    expect(summary).toContain('[CANCELLED]');
+    expect(process.exitCode).toBe(1);
+  });
+
+  it('calls a service still deploying at the deadline failed', () => {
+    const progress: RunProgress = {
+      cluster: 'checkout',
+      region: 'eu-west-1',
+      services: [deploy({})],
+      session: undefined,
+      reported: false,
+    };
+    reportUnfinished(progress);
+    expect(progress.services[0]).toMatchObject({
+      result: 'failed',
+      detail: 'Still in progress when the run was cancelled.',
+    });
+  });
+});
