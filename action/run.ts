@@ -80,7 +80,9 @@ export async function runDeploy(request: DeployRequest, run: RunEnvironment): Pr
       signal: run.signal,
       now: Date.now,
       sleep: abortableSleep,
-      onServices: (services) => progress && (progress.services = services),
+      onServices: (services) => {
+        if (progress) progress.services = services;
+      },
     }),
   );
   return {
