@@ -236,7 +236,7 @@ async function updateServices(
       deploy.updated = true;
       deploy.deploymentId = startedDeploymentId(service, deploy.taskDefinitionArn);
       core.info(
-        `Updated ${deploy.service} to ${deploy.taskDefinitionArn} (${deploy.deploymentId ?? 'no deployment id'})`,
+        `Updated ${deploy.service} to ${deploy.taskDefinitionArn} (${deploy.deploymentId ?? '-'})`,
       );
     }),
   );
@@ -258,9 +258,10 @@ export async function rollbackServices(
   await Promise.all(
     deploys.map(async (deploy) => {
       const before = deploy.detail;
-      // What a cancel that runs out of time reports, until the answer confirms the rollback.
+      // What a cancel that runs out of time reports until AWS confirms the rollback.
       deploy.result = undefined;
-      deploy.detail = `Rollback to ${deploy.previousTaskDefinitionArn} requested, not confirmed.`;
+      const target = deploy.previousTaskDefinitionArn;
+      deploy.detail = `Rollback to ${target} requested, not confirmed.`;
       try {
         await ctx.gateway.updateService(
           ctx.request.cluster,

@@ -16,8 +16,8 @@ export interface RunReport {
 }
 
 /**
- * What the run has done so far, kept current as it goes, so a cancel that runs out of time
- * can still report where each service stands.
+ * What the run has done so far, kept current as it goes, so a cancel that runs out of
+ * time can still report where each service stands.
  */
 export interface RunProgress {
   cluster: string;
@@ -48,7 +48,8 @@ export function writeSummary(report: RunReport): void {
     roleArn: report.session?.assumedRoleArn,
     error: report.error ? formatError(report.error) : undefined,
   };
-  const summary = core.summary.emptyBuffer().addHeading(`ECS deploy: ${report.result}`, 3);
+  const heading = `ECS deploy: ${report.result}`;
+  const summary = core.summary.emptyBuffer().addHeading(heading, 3);
   if (report.services.length > 0) summary.addTable(summaryRows(report.services, ctx));
   if (report.result === 'dry-run') summary.addCodeBlock(dryRunDiff(report.services), 'text');
   if (ctx.error) summary.addCodeBlock(ctx.error, 'text');
@@ -58,8 +59,8 @@ export function writeSummary(report: RunReport): void {
 }
 
 /**
- * Reports a cancelled run that is out of time: services still moving or whose rollback is
- * not confirmed count as failed, and the step fails with CANCELLED.
+ * Reports a cancelled run that is out of time: services still moving, or whose rollback
+ * is not confirmed, count as failed; the step fails with CANCELLED.
  */
 export function reportUnfinished(progress: RunProgress): void {
   if (progress.reported) return;
