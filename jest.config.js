@@ -9,8 +9,8 @@ module.exports = {
       { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } },
     ],
   },
-  // @actions/* 3.x+ and their octokit dependencies ship ES modules only.
-  transformIgnorePatterns: ['/node_modules/(?!(@actions|@octokit|universal-user-agent|before-after-hook|content-type|fast-content-type-parse|json-with-bigint)/)'],
+  // @actions/* 3.x ship ES modules only.
+  transformIgnorePatterns: ['/node_modules/(?!@actions/)'],
   // Their package.json exports only an `import` condition, which jest's CommonJS resolver skips.
   moduleNameMapper: {
     '^@actions/core$': '<rootDir>/node_modules/@actions/core/lib/core.js',
