@@ -1,6 +1,7 @@
 // Writes the README's inputs and outputs tables from action.yml, so the two never disagree.
 // `node scripts/readme-inputs.mjs --check` exits 1 when the README is stale.
 import { readFileSync, writeFileSync } from 'node:fs';
+import * as prettier from 'prettier';
 import { parse } from 'yaml';
 
 const START = '<!-- action.yml:start -->';
@@ -44,7 +45,12 @@ export function updateReadme(readme, actionYml) {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const readme = readFileSync('README.md', 'utf8');
-  const next = updateReadme(readme, readFileSync('action.yml', 'utf8'));
+  // Formatted as `npm run lint` checks it, so the generated tables and prettier agree.
+  const options = (await prettier.resolveConfig('README.md')) ?? {};
+  const next = await prettier.format(updateReadme(readme, readFileSync('action.yml', 'utf8')), {
+    ...options,
+    filepath: 'README.md',
+  });
   if (process.argv.includes('--check')) {
     if (next !== readme) {
       console.error('README.md inputs table is stale: run node scripts/readme-inputs.mjs');
