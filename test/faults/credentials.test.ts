@@ -215,28 +215,29 @@ describe('a token endpoint that fails at a re-chain mid-wait', () => {
     run = await runFaulted(
       sandbox,
       before,
-      { images: nextImage() },
+      // A short wait timeout bounds the run should the action keep re-trying the endpoint.
+      { images: nextImage(), 'wait-timeout-minutes': '0.2' },
       { onOutput: onceLogMatches(UPDATED, () => sandbox.faults.tokenEndpoint('fail')) },
     );
     sandbox.faults.tokenEndpoint('ok');
   });
 
-  test('fails the run after the token retries, and the summary says where the service is', async () => {
+  test('fails the run, and the summary says where the service is', async () => {
     expect(run.exitCode).toBe(1);
     expect(run.outputs.result).toBe('failed');
-    const tokens = callsOf(run.calls, 'GetIDToken').map((c) => c.status);
-    expect(tokens.slice(-MAX_ATTEMPTS)).toEqual(Array(MAX_ATTEMPTS).fill(500));
-    const [added] = await expectEndState(sandbox, before, {
-      running: { [SERVICE]: run.outputs['task-definition-arn'] ?? '' },
-      newRevisions: 1,
-    });
-    expect(run.outputs['task-definition-arn']).toBe(added);
+    const running = run.outputs['task-definition-arn'] ?? '';
+    await expectEndState(sandbox, before, { running: { [SERVICE]: running }, newRevisions: 1 });
     const rows = await expectSummaryCoversChanges(sandbox, before, run);
     expect(rows.map((r) => [r.service, r.result])).toEqual([[SERVICE, 'failed']]);
     expectScanned(run, sandbox);
   });
 
-  test('names the token endpoint as the cause, not ECS', () => {
+  // Action bug 5 (see .coord/faults.md): since 76cd2dc the wait passes over any look whose error
+  // cause is retryable, and a failed re-chain's cause (the endpoint's HTTP 500) counts as one, so
+  // the action re-tries the token endpoint look after look until wait-timeout-minutes.
+  test.failing('gives up after one token retry budget, naming the token endpoint', () => {
+    const failedTokens = callsOf(run.calls, 'GetIDToken').filter((c) => c.status === 500);
+    expect(failedTokens).toHaveLength(MAX_ATTEMPTS);
     expect(run.log).toMatch(/^::error::\[OIDC_TOKEN_FAILED\] /m);
     expect(run.log).not.toContain('fix the task definition or service');
   });

@@ -318,9 +318,8 @@ describe('a cancellation whose rollback answers slower than the exit deadline', 
     await expectEndState(sandbox, before, { running: {}, newRevisions: 1 });
   });
 
-  // Action bug (see .coord/faults.md): the 4.5 s exit deadline ends the process with no summary
-  // and no outputs while the rollback call is still pending.
-  test.failing('writes the summary and outputs for the service before it exits', () => {
+  // Was action bug 3 (fixed in 756d8ea): the exit deadline ended the process with no summary.
+  test('writes the summary and outputs for the service before it exits', () => {
     const rows = summaryRows(run.summary);
     expect(rows.map((r) => r.service)).toEqual([API]);
     expect(rows[0]?.previous).toBe(label(before.running[API] ?? ''));

@@ -18,6 +18,8 @@ export interface FaultRun extends ActionRun {
   scanned: string[];
   /** The sandbox calls this run made, in order (token requests included). */
   calls: CallRecord[];
+  /** Credentials and tokens the sandbox handed out while this run was going. */
+  issued: string[];
 }
 
 /** What the accounts held before a run. */
@@ -53,6 +55,7 @@ export async function runFaulted(
   options: Pick<RunActionOptions, 'signal' | 'onOutput'> = {},
 ): Promise<FaultRun> {
   const scanned: string[] = [];
+  const handedOutBefore = new Set(sandbox.secrets());
   const run = await runAction({
     inputs: { ...sandbox.inputs, ...inputs },
     env: sandbox.env,
@@ -63,13 +66,19 @@ export async function runFaulted(
     },
     ...options,
   });
-  return { ...run, scanned, calls: sandbox.inspect.calls().slice(before.callIndex) };
+  const issued = sandbox.secrets().filter((secret) => !handedOutBefore.has(secret));
+  return { ...run, scanned, issued, calls: sandbox.inspect.calls().slice(before.callIndex) };
 }
 
-/** The scan ran on this run and covered every credential and token handed out so far. */
+/**
+ * The scan ran on this run and covered every credential and token handed out so far, and the
+ * action masked (::add-mask::) every one the sandbox handed out during the run.
+ */
 export function expectScanned(run: FaultRun, sandbox: Sandbox): void {
   expect(run.scanned.length).toBeGreaterThan(0);
   expect(new Set(run.scanned)).toEqual(new Set(sandbox.secrets()));
+  const masks = new Set(run.masks);
+  expect(run.issued.filter((secret) => !masks.has(secret))).toEqual([]);
 }
 
 /** What the accounts must hold after a run. */

@@ -192,7 +192,7 @@ test("throttling past one look's budget during the wait slows polling; the deplo
   ).finally(() => sandbox.faults.slowRollout(0));
 
   await expectDeployed(before, run);
-  expect(run.log).toMatch(/^ECS is throttling; next look in \d+ ms\.$/m);
+  expect(run.log).toMatch(/^ECS look failed \(throttling\); next look in \d+ ms\.$/m);
   const polls = callsOf(run.calls, 'DescribeServices').slice(1);
   expect(polls.filter((c) => c.errorCode === 'ThrottlingException')).toHaveLength(burst);
   expect(polls.at(-1)?.status).toBe(200);
@@ -223,21 +223,17 @@ describe("5xx answers during the wait, past one look's retry budget", () => {
     expectScanned(run, sandbox);
   });
 
-  // Action bug (see .coord/faults.md): the wait tolerates throttling but rethrows any other
-  // retryable error, and the error then skips the rollback: the service is left on the new
-  // revision, mid-deployment, with result "failed", although rollback is on.
-  test.failing(
-    'ends deployed, or rolled back to the previous revision (rollback is on)',
-    async () => {
-      const running = (await sandbox.inspect.service(SERVICE))?.taskDefinition;
-      const outcome = [run.outputs.result, running];
-      const previous = before.running[SERVICE];
-      expect([
-        ['deployed', run.outputs['task-definition-arn']],
-        ['rolled-back', previous],
-      ]).toContainEqual(outcome);
-    },
-  );
+  // Was action bug 4 (fixed in 76cd2dc): the wait rethrew 5xx past one look's budget and skipped
+  // the rollback, leaving the service mid-deployment on the new revision.
+  test('ends deployed, or rolled back to the previous revision (rollback is on)', async () => {
+    const running = (await sandbox.inspect.service(SERVICE))?.taskDefinition;
+    const outcome = [run.outputs.result, running];
+    const previous = before.running[SERVICE];
+    expect([
+      ['deployed', run.outputs['task-definition-arn']],
+      ['rolled-back', previous],
+    ]).toContainEqual(outcome);
+  });
 });
 
 test('a throttling burst longer than the retry budget fails after exactly 5 attempts', async () => {
