@@ -313,7 +313,12 @@ async function main(): Promise<number> {
   // here. The action's process gets its environment from runAction, not from this one.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   if (options.profile) {
-    process.stdout.write(`${(await profileStartup()).join('\n')}\n`);
+    const sandbox = await startSandbox({ services: serviceNames(1), latencyMs: LATENCY_MS });
+    try {
+      process.stdout.write(`${(await profileStartup(sandbox)).join('\n')}\n`);
+    } finally {
+      await sandbox.stop();
+    }
     return 0;
   }
   if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run \`npm run build\` first`);

@@ -39,7 +39,8 @@ export function nextImages(): string {
   return `${APP_CONTAINER}=registry.example.com/checkout/app:bench-${imageCounter}`;
 }
 
-function toBenchCall(record: CallRecord): BenchCall {
+/** A sandbox call record on the benchmark's terms. */
+export function toBenchCall(record: CallRecord): BenchCall {
   return {
     service: record.service,
     operation: record.operation,
