@@ -92,7 +92,8 @@ const startedAtMs = Date.now();
 process.on('exit', () => {
   session.post('Profiler.stop', (error, result) => {
     if (error) return;
-    writeFileSync(${JSON.stringify(profilePath)}, JSON.stringify({ ...result.profile, startedAtMs }));
+    const profile = { ...result.profile, startedAtMs };
+    writeFileSync(${JSON.stringify(profilePath)}, JSON.stringify(profile));
   });
 });
 require(${JSON.stringify(join(DIST, 'index.js'))});
@@ -147,8 +148,9 @@ function renderByPhase(
     return ms.toFixed(1).padStart(9);
   };
   return [
-    `CPU of one deploy by script and phase, in ms (V8 sampling profiler, ${SAMPLE_INTERVAL_US} µs;` +
-      ` the action exited ${String(exitCode)}; (idle) is waiting on the network):`,
+    `CPU of one deploy by script and phase, in ms (V8 sampling profiler, ` +
+      `${SAMPLE_INTERVAL_US} µs; the action exited ${String(exitCode)}; ` +
+      '(idle) is waiting on the network):',
     `  ${''.padEnd(28)}${PHASE_NAMES.map((name) => name.padStart(9)).join('')}`,
     ...names.map(
       (name) => `  ${name.padEnd(28)}${PHASE_NAMES.map((phase) => cell(phase, name)).join('')}`,
@@ -183,7 +185,8 @@ function timeScripts(): string[] {
       const sorted = [...(times[i] ?? [])].sort((a, b) => a - b);
       const middle = sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
       const min = sorted[0] ?? Number.NaN;
-      return `  ${middle.toFixed(0).padStart(4)} ms median, ${min.toFixed(0).padStart(4)} ms min  ${row.name}`;
+      const [median, fastest] = [middle, min].map((ms) => ms.toFixed(0).padStart(4));
+      return `  ${median} ms median, ${fastest} ms min  ${row.name}`;
     }),
   ];
 }
