@@ -249,7 +249,7 @@ describe('a service deleted mid-deploy, beside another service', () => {
 
   beforeAll(async () => {
     before = await snapshot(sandbox);
-    sandbox.faults.slowRollout(3_000);
+    sandbox.faults.slowRollout(LONG_ROLLOUT_MS);
     const deleteWeb = onceLogMatches(/^Updated checkout-web to /m, () => {
       void sandbox.faults.deleteService(WEB);
     });
