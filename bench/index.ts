@@ -278,7 +278,17 @@ function assemble(
   loadBefore: number[],
   previous: BenchResults | undefined,
 ): BenchResults {
-  const status = git(['status', '--porcelain', '--', 'action', 'dist', 'bench', 'sandbox']) ?? '';
+  const status =
+    git([
+      'status',
+      '--porcelain',
+      '--',
+      'action',
+      'dist',
+      'bench',
+      'sandbox',
+      ':!bench/results.json',
+    ]) ?? '';
   return {
     schema: 1,
     recordedAt: new Date().toISOString(),
