@@ -64,6 +64,13 @@ function onceLogMatches(pattern: RegExp, action: () => void): (text: string) => 
   };
 }
 
+/** One service's entry in the `services` output. */
+interface ServiceOutput {
+  result: string;
+  'task-definition-arn': string;
+  'previous-task-definition-arn': string;
+}
+
 /** Resolves once `done()` holds, looking every 100 ms (jest's timeout bounds the wait). */
 async function until(done: () => boolean): Promise<void> {
   while (!done()) await new Promise((resolve) => setTimeout(resolve, 100));
@@ -76,8 +83,18 @@ async function expectAllBack(before: Snapshot, run: FaultRun, services: string[]
   const rows = await expectSummaryCoversChanges(sandbox, before, run);
   expect(rows.map((r) => [r.service, r.result])).toEqual(services.map((s) => [s, 'rolled-back']));
   for (const row of rows) expect(row.previous).toBe(label(before.running[row.service] ?? ''));
-  const outputs = JSON.parse(run.outputs.services ?? '{}') as Record<string, { result: string }>;
-  expect(Object.values(outputs).map((o) => o.result)).toEqual(services.map(() => 'rolled-back'));
+  const outputs = JSON.parse(run.outputs.services ?? '{}') as Record<string, ServiceOutput>;
+  expect(Object.keys(outputs)).toEqual(services);
+  for (const service of services) {
+    // The per-service outputs say what each service runs now: its previous task definition.
+    expect(outputs[service]).toEqual(
+      expect.objectContaining({
+        result: 'rolled-back',
+        'task-definition-arn': before.running[service],
+        'previous-task-definition-arn': before.running[service],
+      }),
+    );
+  }
   expectScanned(run, sandbox);
 }
 
