@@ -110,13 +110,3 @@ export function median(values: number[]): number {
   const upper = sorted[mid] as number;
   return sorted.length % 2 === 1 ? upper : (upper + (sorted[mid - 1] as number)) / 2;
 }
-
-/** Median of each numeric field over several runs' records of the same shape. */
-export function medianOf<K extends string>(runs: Array<Record<K, number>>): Record<K, number> {
-  const first = runs[0];
-  if (!first) throw new Error('medianOf needs at least one run');
-  const keys = Object.keys(first) as K[];
-  return Object.fromEntries(
-    keys.map((key) => [key, median(runs.map((run) => run[key]))]),
-  ) as Record<K, number>;
-}

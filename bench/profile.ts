@@ -31,15 +31,6 @@ export interface CpuProfile {
 /** Names where a sampled frame's time goes: a script, node's own code, or a VM state. */
 export type FrameResolver = (frame: CpuProfile['nodes'][number]['callFrame']) => string;
 
-/** Self time in ms by the name the resolver gives each sampled frame, largest first. */
-export function attributeSamples(
-  profile: CpuProfile,
-  resolveFrame: FrameResolver,
-): Array<{ name: string; ms: number }> {
-  const byPhase = attributeByPhase(profile, resolveFrame, () => 'all');
-  return byPhase.get('all') ?? [];
-}
-
 /** Self time in ms by phase (from each sample's ms since the profile started), then by name. */
 export function attributeByPhase(
   profile: CpuProfile,

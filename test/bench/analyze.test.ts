@@ -2,7 +2,6 @@ import {
   countCalls,
   describeTimeline,
   median,
-  medianOf,
   ownTimeMs,
   splitPhases,
   totalCalls,
@@ -114,14 +113,5 @@ describe('median', () => {
 
   it('refuses an empty list', () => {
     expect(() => median([])).toThrow('empty');
-  });
-
-  it('takes the median field by field', () => {
-    const runs = [
-      { a: 1, b: 30 },
-      { a: 3, b: 10 },
-      { a: 2, b: 20 },
-    ];
-    expect(medianOf(runs)).toEqual({ a: 2, b: 20 });
   });
 });
