@@ -21,6 +21,20 @@ export type ErrorCode =
   | 'CANCELLED'
   | 'INTERNAL';
 
+const CREDENTIAL_CODES: ReadonlySet<ErrorCode> = new Set([
+  'OIDC_UNAVAILABLE',
+  'OIDC_TOKEN_FAILED',
+  'HOP_ACCESS_DENIED',
+  'HOP_INVALID_TOKEN',
+  'HOP_FAILED',
+  'CREDENTIALS_EXPIRED',
+]);
+
+/** True for a failure to get or renew the role chain's credentials (not an ECS answer). */
+export function isCredentialFailure(error: unknown): error is ActionError {
+  return error instanceof ActionError && CREDENTIAL_CODES.has(error.code);
+}
+
 /** What an AWS SDK error tells us, kept so the request can be found in CloudTrail. */
 export interface AwsErrorDetails {
   name: string;

@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import type { AwsCredentialIdentity } from '@smithy/types';
+import { ActionError } from '../errors';
 import type { ChainResult } from './sts';
 
 /** The largest refresh margin before expiry: the SDK's own window. */
@@ -26,6 +27,8 @@ export function needsRefresh(session: ChainResult, nowMs: number): boolean {
  */
 export class SessionCredentials {
   private pending: Promise<ChainResult> | undefined;
+  /** Set once a re-chain failed: later calls get no new token budget, only the last session. */
+  private failure: unknown;
 
   constructor(
     private session: ChainResult,
@@ -44,8 +47,7 @@ export class SessionCredentials {
    */
   readonly provider: RefreshingProvider = Object.assign(
     async (): Promise<AwsCredentialIdentity> => {
-      if (needsRefresh(this.session, this.now()))
-        await this.refresh('the session is about to expire');
+      if (needsRefresh(this.session, this.now())) await this.refreshOrKeep();
       return {
         accessKeyId: this.session.accessKeyId,
         secretAccessKey: this.session.secretAccessKey,
@@ -56,8 +58,33 @@ export class SessionCredentials {
     { memoized: true as const },
   );
 
-  /** Re-chains once even when several calls ask at the same time. */
+  /**
+   * After a failed re-chain the last session still signs (a rollback may need it) until it
+   * expires; the failure was reported once, and re-trying would spend a token budget a call.
+   */
+  private async refreshOrKeep(): Promise<void> {
+    if (this.failure === undefined) return this.refresh('the session is about to expire');
+    if (this.session.expiration.getTime() <= this.now()) throw this.expiredError();
+  }
+
+  private expiredError(): ActionError {
+    const reason = this.failure instanceof Error ? this.failure.message : String(this.failure);
+    return new ActionError({
+      code: 'CREDENTIALS_EXPIRED',
+      message:
+        `The session of ${this.session.assumedRoleArn} expired at ` +
+        `${this.session.expiration.toISOString()}, and re-chaining it failed: ${reason}`,
+      hint: 'Re-run the job once the token endpoint and STS answer again.',
+      cause: this.failure,
+    });
+  }
+
+  /**
+   * Re-chains once even when several calls ask at the same time; after one failed re-chain,
+   * fails at once.
+   */
   async refresh(reason: string): Promise<void> {
+    if (this.failure !== undefined) throw this.expiredError();
     this.pending ??= this.rechain()
       .then((next) => {
         this.session = next;
@@ -66,6 +93,10 @@ export class SessionCredentials {
             `expires at ${next.expiration.toISOString()}.`,
         );
         return next;
+      })
+      .catch((error: unknown) => {
+        this.failure = error;
+        throw error;
       })
       .finally(() => {
         this.pending = undefined;

@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import type { RegisterTaskDefinitionCommandInput, Service } from '@aws-sdk/client-ecs';
-import { ActionError } from '../errors';
+import { ActionError, isCredentialFailure } from '../errors';
 import type { DeployRequest } from '../inputs';
 import type { EcsGateway } from './gateway';
 import { startedDeploymentId } from './judge';
@@ -334,7 +334,24 @@ async function finishFailure(
     targets.length > 0
       ? await core.group('Roll back', () => rollbackServices(ctx, targets))
       : undefined;
-  return rollbackError ?? error;
+  return rollbackError === undefined ? error : withRollbackFailure(error, rollbackError);
+}
+
+/**
+ * A failed rollback is the step's error, except after a credentials failure: that one
+ * (usually the same cause) keeps its code, and says the rollback could not run and how to
+ * run it by hand.
+ */
+function withRollbackFailure(error: ActionError, rollbackError: ActionError): ActionError {
+  if (!isCredentialFailure(error)) return rollbackError;
+  const cause = rollbackError.cause instanceof Error ? rollbackError.cause.message : '';
+  const rollback = `${rollbackError.message.replace(/\.$/, '')}: ${cause}`;
+  return new ActionError({
+    code: error.code,
+    message: `${error.message} The rollback could not run: ${rollback}`,
+    hint: rollbackError.hint ?? '',
+    cause: error.cause,
+  });
 }
 
 async function followDeployments(

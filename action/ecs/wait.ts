@@ -95,11 +95,14 @@ async function outcomeOf(ctx: WaitContext, verdict: Verdict, service: Service | 
   }
 }
 
-/** A look that failed after its retries but may work later: keep following, more slowly. */
-function isPassing(error: unknown): boolean {
-  if (!(error instanceof ActionError)) return false;
-  const kind = classifyError(error.cause);
-  return kind === 'throttling' || kind === 'transient';
+/**
+ * A look that ECS itself answered with throttling or a 5xx after its retries: it may work
+ * later, so keep following, more slowly. Anything else ends the wait, above all a failed
+ * re-chain (OIDC_TOKEN_FAILED, HOP_*): its cause may look transient too, but each further
+ * look would only spend another whole token retry budget until wait-timeout-minutes.
+ */
+function isPassing(error: unknown): error is ActionError {
+  return error instanceof ActionError && error.code === 'AWS_UNAVAILABLE';
 }
 
 async function look(ctx: WaitContext, pending: WaitTarget[], outcomes: Map<string, WaitOutcome>) {
@@ -159,7 +162,7 @@ export async function waitForDeployments(
     } catch (error) {
       if (!isPassing(error)) throw error;
       interval = Math.min(interval * 2, MAX_POLL_INTERVAL_MS);
-      const reason = classifyError((error as ActionError).cause);
+      const reason = classifyError(error.cause);
       core.info(`ECS look failed (${reason}); next look in ${interval} ms.`);
     }
     const left = targets.filter((t) => !outcomes.has(t.service));

@@ -235,7 +235,7 @@ describe('a token endpoint that fails at a re-chain mid-wait', () => {
   // Action bug 5 (see .coord/faults.md): since 76cd2dc the wait passes over any look whose error
   // cause is retryable, and a failed re-chain's cause (the endpoint's HTTP 500) counts as one, so
   // the action re-tries the token endpoint look after look until wait-timeout-minutes.
-  test.failing('gives up after one token retry budget, naming the token endpoint', () => {
+  test('gives up after one token retry budget, naming the token endpoint', () => {
     const failedTokens = callsOf(run.calls, 'GetIDToken').filter((c) => c.status === 500);
     expect(failedTokens).toHaveLength(MAX_ATTEMPTS);
     expect(run.log).toMatch(/^::error::\[OIDC_TOKEN_FAILED\] /m);

@@ -3,6 +3,7 @@ import {
   refreshMarginMs,
   SessionCredentials,
 } from '../../../action/credentials/provider';
+import { ActionError } from '../../../action/errors';
 import type { ChainResult } from '../../../action/credentials/sts';
 import { captureStdout, type Captured } from '../support/capture';
 
@@ -74,5 +75,24 @@ describe('SessionCredentials', () => {
     expect(
       out.info().filter((l) => l.startsWith('Re-chained credentials: ExpiredToken')),
     ).toHaveLength(1);
+  });
+
+  it('after a failed re-chain, serves the last session while it lasts, then says it expired', async () => {
+    let now = 50_000;
+    const failure = new ActionError({ code: 'OIDC_TOKEN_FAILED', message: 'token endpoint down' });
+    const rechain = jest.fn(async () => {
+      throw failure;
+    });
+    const creds = new SessionCredentials(session(1, 0, 60_000), rechain, () => now);
+    await expect(creds.provider()).rejects.toBe(failure);
+
+    now = 55_000;
+    await expect(creds.provider()).resolves.toMatchObject({ accessKeyId: 'AK1' });
+    now = 60_000;
+    const expired = { code: 'CREDENTIALS_EXPIRED', cause: failure };
+    await expect(creds.provider()).rejects.toMatchObject(expired);
+    await expect(creds.refresh('ExpiredToken')).rejects.toMatchObject(expired);
+    await expect(creds.provider()).rejects.toThrow(/re-chaining it failed: token endpoint down/);
+    expect(rechain).toHaveBeenCalledTimes(1);
   });
 });

@@ -213,6 +213,45 @@ describe('deployServices: failures', () => {
     expect(ecs.calls.filter((c) => c.startsWith('UpdateService'))).toHaveLength(1);
   });
 
+  it('ends the wait on a failed re-chain and still rolls back, keeping the re-chain code', async () => {
+    const ecs = oneService({ looks: 3, end: 'COMPLETED' });
+    const failure = new ActionError({ code: 'OIDC_TOKEN_FAILED', message: 'no token' });
+    const describe = ecs.describeServices.bind(ecs);
+    jest
+      .spyOn(ecs, 'describeServices')
+      .mockImplementationOnce(describe)
+      .mockRejectedValueOnce(failure);
+    const run = await deploy(ecs);
+    expect(run.error).toBe(failure);
+    expect(run.result).toBe('rolled-back');
+    expect(ecs.calls.slice(-1)).toEqual(['UpdateService checkout-api checkout-api:7']);
+  });
+
+  it('says so when a failed re-chain leaves no credentials for the rollback', async () => {
+    const ecs = oneService({ looks: 3, end: 'COMPLETED' });
+    const failure = new ActionError({ code: 'OIDC_TOKEN_FAILED', message: 'No token.' });
+    const expired = new ActionError({ code: 'CREDENTIALS_EXPIRED', message: 'Expired.' });
+    const update = ecs.updateService.bind(ecs);
+    const describe = ecs.describeServices.bind(ecs);
+    jest
+      .spyOn(ecs, 'describeServices')
+      .mockImplementationOnce(describe)
+      .mockRejectedValueOnce(failure);
+    jest.spyOn(ecs, 'updateService').mockImplementationOnce(update).mockRejectedValueOnce(expired);
+    const run = await deploy(ecs);
+    expect(run.error?.code).toBe('OIDC_TOKEN_FAILED');
+    expect(run.error?.message).toBe(
+      'No token. The rollback could not run: Pointing checkout-api back at ' +
+        'arn:aws:ecs:eu-west-1:222222222222:task-definition/checkout-api:7 failed: Expired.',
+    );
+    expect(run.error?.hint).toMatch(/^Run: aws ecs update-service --cluster /);
+    expect(run.result).toBe('failed');
+    expect(run.services[0]).toMatchObject({
+      result: 'failed',
+      detail: 'Rollback failed: Expired.',
+    });
+  });
+
   it('times out after wait-timeout and rolls back', async () => {
     const ecs = oneService({ looks: 1, end: 'NEVER' });
     const run = await deploy(ecs, { waitTimeoutMs: 5_000 });

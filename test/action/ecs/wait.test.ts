@@ -104,6 +104,19 @@ describe('waitForDeployments', () => {
     expect(Math.max(...sleeps)).toBe(MAX_POLL_INTERVAL_MS);
   });
 
+  it('ends at once when a re-chain fails, even when its cause looks transient', async () => {
+    const cause = Object.assign(new Error('token endpoint'), {
+      $metadata: { httpStatusCode: 500 },
+    });
+    const rechain = new ActionError({ code: 'OIDC_TOKEN_FAILED', message: 'no token', cause });
+    const { ctx: c, sleeps } = ctx([rechain, inProgress()]);
+    await expect(
+      waitForDeployments([{ ...TARGET, seenEventIds: new Set() }], c),
+    ).rejects.toMatchObject({ code: 'OIDC_TOKEN_FAILED' });
+    expect(sleeps).toEqual([]);
+    expect(out.info()).not.toContain('ECS look failed');
+  });
+
   it('passes on errors that are not throttling', async () => {
     const { ctx: c } = ctx([new ActionError({ code: 'ECS_ACCESS_DENIED', message: 'denied' })]);
     await expect(waitForDeployments([{ ...TARGET, seenEventIds: new Set() }], c)).rejects.toThrow(
