@@ -56,12 +56,13 @@ export async function timedRun(sandbox: Sandbox, services: string[]): Promise<Ru
   const seen = sandbox.inspect.calls().length;
   let memory: ReturnType<typeof samplePeakMemory> | undefined;
 
+  // The sampler stops even when the run throws (a leaked secret): it would keep the bench alive.
   const run = await runAction({
     inputs: { ...sandbox.inputs, service: services.join('\n'), images: nextImages() },
     env: sandbox.env,
     secrets: () => sandbox.secrets(),
     onSpawn: (pid) => (memory = samplePeakMemory(pid)),
-  });
+  }).finally(() => memory?.stop());
   const peakKiB = await memory?.stop();
 
   const exitedAt = run.startedAt + run.durationMs;
