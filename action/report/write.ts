@@ -53,7 +53,9 @@ export function writeSummary(report: RunReport): void {
   if (report.services.length > 0) summary.addTable(summaryRows(report.services, ctx));
   if (report.result === 'dry-run') summary.addCodeBlock(dryRunDiff(report.services), 'text');
   if (ctx.error) summary.addCodeBlock(ctx.error, 'text');
-  if (ctx.roleArn) summary.addRaw(`Deployed as ${ctx.roleArn} in ${report.region}.`, true);
+  // Only a deployed run deployed anything; a failed, rolled-back or dry run only ran as the role.
+  const verb = report.result === 'deployed' ? 'Deployed' : 'Ran';
+  if (ctx.roleArn) summary.addRaw(`${verb} as ${ctx.roleArn} in ${report.region}.`, true);
   appendFileSync(file, summary.stringify());
   summary.emptyBuffer();
 }

@@ -2,7 +2,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServiceDeploy } from '../../../action/ecs/outcome';
-import { reportUnfinished, type RunProgress } from '../../../action/report/write';
+import {
+  reportUnfinished,
+  writeSummary,
+  type RunProgress,
+  type RunReport,
+} from '../../../action/report/write';
 import { captureStdout, type Captured } from '../support/capture';
 
 const OLD = 'arn:aws:ecs:eu-west-1:222222222222:task-definition/checkout-api:7';
@@ -78,5 +83,34 @@ describe('reportUnfinished', () => {
       result: 'failed',
       detail: 'Still in progress when the run was cancelled.',
     });
+  });
+});
+
+describe('writeSummary', () => {
+  const ROLE = 'arn:aws:sts::222222222222:assumed-role/github-ecs-deploy/run-1';
+  function report(result: string, services: ServiceDeploy[]): RunReport {
+    const session = { assumedRoleArn: ROLE, accountId: '222222222222' };
+    return {
+      services,
+      result,
+      error: undefined,
+      cluster: 'checkout',
+      region: 'eu-west-1',
+      session,
+    };
+  }
+
+  it('says "Deployed as" the role only when the run deployed', () => {
+    writeSummary(report('deployed', [deploy({ result: 'deployed' })]));
+    const summary = readFileSync(join(dir, 'summary'), 'utf8');
+    expect(summary).toContain(`Deployed as ${ROLE} in eu-west-1.`);
+  });
+
+  it('says "Ran as" the role when the deploy failed before changing anything', () => {
+    const untouched = deploy({ taskDefinitionArn: OLD, updated: false, result: 'failed' });
+    writeSummary(report('failed', [untouched]));
+    const summary = readFileSync(join(dir, 'summary'), 'utf8');
+    expect(summary).toContain(`Ran as ${ROLE} in eu-west-1.`);
+    expect(summary).not.toContain('Deployed as');
   });
 });
