@@ -3,13 +3,12 @@
 // wrapper starts before it requires dist/index.js (node refuses --cpu-prof in NODE_OPTIONS, and
 // runAction starts `node <entry>`). Each sample goes to the phase of the run it fell in and to
 // the script it ran in. Then the shipped scripts are timed alone, start to exit.
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Sandbox } from '../sandbox/index';
 import { runAction } from '../sandbox/run-action';
 import { splitPhases, type Phases } from './analyze';
-import { nextImages, toBenchCall } from './scenarios';
+import { nextImages, timeProcess, toBenchCall } from './scenarios';
 
 const ROOT = resolve(__dirname, '..');
 const DIST = join(ROOT, 'dist');
@@ -149,15 +148,9 @@ function renderByPhase(
   ];
 }
 
-function timeStart(args: string[]): number {
-  const started = process.hrtime.bigint();
-  spawnSync(process.execPath, args, { env: { PATH: process.env.PATH ?? '' }, stdio: 'ignore' });
-  return Number(process.hrtime.bigint() - started) / 1e6;
-}
-
 /** Start to exit of bare node and of each shipped script alone, runs interleaved so that the
  * machine's load hits them alike. */
-function timeScripts(): string[] {
+async function timeScripts(): Promise<string[]> {
   const rows = [
     { name: 'bare `node -e 0`', args: ['-e', '0'] },
     { name: '`node dist/index.js`, no inputs (input error)', args: [join(DIST, 'index.js')] },
@@ -168,7 +161,7 @@ function timeScripts(): string[] {
   ];
   const times = rows.map((): number[] => []);
   for (let run = 0; run < TIMING_RUNS; run += 1) {
-    rows.forEach((row, i) => times[i]?.push(timeStart(row.args)));
+    for (const [i, row] of rows.entries()) times[i]?.push(await timeProcess(row.args));
   }
   return [
     `Start to exit, ${TIMING_RUNS} runs each, interleaved:`,
@@ -189,7 +182,7 @@ export async function profileStartup(sandbox: Sandbox): Promise<string[]> {
   const deploy = await profileDeploy(sandbox);
   return [
     ...deploy,
-    ...timeScripts(),
+    ...(await timeScripts()),
     `Profile kept in ${join(OUT_DIR, 'deploy.cpuprofile')} (open it in Chrome DevTools).`,
   ];
 }
