@@ -11,6 +11,7 @@ import { clientConfig } from '../aws/client-config';
 import { loadAwsSdk, type AwsSdk } from '../aws/sdk';
 import { callAws, classifyError, type CredentialRefresher, type RetryOptions } from '../aws/retry';
 import { ActionError, awsErrorDetails, type ErrorCode } from '../errors';
+import { isRegistrationOf } from './render';
 
 /** DescribeServices takes at most this many services a call. */
 export const DESCRIBE_SERVICES_BATCH = 10;
@@ -163,14 +164,53 @@ export class EcsGateway {
     return { definition: answer.taskDefinition, tags: answer.tags ?? [] };
   }
 
-  /** Registers a new revision and returns its ARN. */
+  /**
+   * Registers a new revision and returns its ARN. RegisterTaskDefinition is not idempotent:
+   * a request whose answer was lost (timeout, reset, 5xx) may still have registered, and
+   * sending it again would leave a revision nobody reports. So before re-sending after such
+   * a failure, it reads the family's latest revision and uses it when it is exactly what was
+   * asked for (an identical revision is as good as a new one). Throttled requests were not
+   * processed and are re-sent at once. Left open: a lost request that lands only after that
+   * read, a retry delay later, still makes a second revision.
+   */
   async registerTaskDefinition(input: RegisterTaskDefinitionCommandInput): Promise<string> {
-    const answer = await this.call('RegisterTaskDefinition', `family ${input.family}`, () =>
-      this.client.send(new this.sdk.RegisterTaskDefinitionCommand(input)),
+    const subject = `family ${input.family}`;
+    let unsure = false;
+    const arn = await this.call('RegisterTaskDefinition', subject, async () => {
+      const landed = unsure ? await this.registeredAlready(input) : undefined;
+      if (landed !== undefined) return landed;
+      try {
+        const answer = await this.client.send(new this.sdk.RegisterTaskDefinitionCommand(input));
+        return answer.taskDefinition?.taskDefinitionArn;
+      } catch (error) {
+        unsure = classifyError(error) === 'transient';
+        throw error;
+      }
+    });
+    if (arn === undefined) throw ecsError('RegisterTaskDefinition', subject, 'no ARN returned');
+    return arn;
+  }
+
+  /** The family's latest revision when it is the one `input` asks for, else undefined. */
+  private async registeredAlready(input: RegisterTaskDefinitionCommandInput) {
+    const family = String(input.family);
+    let latest: TaskDefinition | undefined;
+    try {
+      const command = new this.sdk.DescribeTaskDefinitionCommand({ taskDefinition: family });
+      latest = (await this.client.send(command)).taskDefinition;
+    } catch (error) {
+      // A family that does not exist yet (a new file) registered nothing: send it.
+      if (classifyError(error) === 'fatal') return undefined;
+      throw error;
+    }
+    if (latest?.taskDefinitionArn === undefined || !isRegistrationOf(latest, input)) {
+      return undefined;
+    }
+    const arn = latest.taskDefinitionArn;
+    core.info(
+      `RegisterTaskDefinition (family ${family}) lost its answer, but had registered ` +
+        `${arn}; using that revision.`,
     );
-    const arn = answer.taskDefinition?.taskDefinitionArn;
-    if (arn === undefined)
-      throw ecsError('RegisterTaskDefinition', `family ${input.family}`, 'no ARN returned');
     return arn;
   }
 

@@ -138,3 +138,15 @@ export function revisionOf(taskDefinitionArn: string): number {
   const match = /:(\d+)$/.exec(taskDefinitionArn);
   return match ? Number(match[1]) : 0;
 }
+
+/**
+ * True when a described revision is exactly what a RegisterTaskDefinition input asks for
+ * (read-only fields and tags aside): a register whose answer was lost may have made it.
+ */
+export function isRegistrationOf(
+  definition: TaskDefinition,
+  input: RegisterTaskDefinitionCommandInput,
+): boolean {
+  const asked = input as unknown as TaskDefinitionData;
+  return changedFields(definition as TaskDefinitionData, asked).length === 0;
+}

@@ -148,6 +148,84 @@ describe('EcsGateway', () => {
   });
 });
 
+describe('EcsGateway.registerTaskDefinition after an answer that was lost', () => {
+  const WANTED = {
+    family: 'checkout-api',
+    containerDefinitions: [{ name: 'app', image: 'repo/app:2' }],
+    tags: [{ key: 'team', value: 'pay' }],
+  };
+  const LANDED = {
+    ...WANTED,
+    taskDefinitionArn: 'arn:td/checkout-api:8',
+    revision: 8,
+    status: 'ACTIVE' as const,
+    tags: undefined,
+  };
+  const OLDER = {
+    ...LANDED,
+    taskDefinitionArn: 'arn:td/checkout-api:7',
+    revision: 7,
+    containerDefinitions: [{ name: 'app', image: 'repo/app:1' }],
+  };
+
+  it('adopts the revision a timed-out register made instead of registering another', async () => {
+    ecs.on(RegisterTaskDefinitionCommand).rejects(ecsFailure('TimeoutError', 500));
+    ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: LANDED });
+    await expect((await gateway()).registerTaskDefinition(WANTED)).resolves.toBe(
+      'arn:td/checkout-api:8',
+    );
+    expect(ecs.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(1);
+    expect(ecs.commandCalls(DescribeTaskDefinitionCommand)[0]!.args[0].input).toEqual({
+      taskDefinition: 'checkout-api',
+    });
+    expect(out.info()).toContain(
+      'RegisterTaskDefinition (family checkout-api) lost its answer, but had registered ' +
+        'arn:td/checkout-api:8; using that revision.',
+    );
+  });
+
+  it('registers again when the latest revision is not the one asked for', async () => {
+    ecs
+      .on(RegisterTaskDefinitionCommand)
+      .rejectsOnce(ecsFailure('ServerException', 500))
+      .resolves({ taskDefinition: { taskDefinitionArn: 'arn:td/checkout-api:8' } });
+    ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: OLDER });
+    await expect((await gateway()).registerTaskDefinition(WANTED)).resolves.toBe(
+      'arn:td/checkout-api:8',
+    );
+    expect(ecs.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(2);
+    expect(ecs.commandCalls(DescribeTaskDefinitionCommand)).toHaveLength(1);
+  });
+
+  it('re-sends a register of a family ECS cannot describe yet, and retries a failed look', async () => {
+    ecs
+      .on(RegisterTaskDefinitionCommand)
+      .rejectsOnce(ecsFailure('TimeoutError', 500))
+      .resolves({ taskDefinition: { taskDefinitionArn: 'arn:td/checkout-api:1' } });
+    ecs
+      .on(DescribeTaskDefinitionCommand)
+      .rejectsOnce(ecsFailure('ServerException', 500))
+      .rejects(ecsFailure('ClientException', 400));
+    await expect((await gateway()).registerTaskDefinition(WANTED)).resolves.toBe(
+      'arn:td/checkout-api:1',
+    );
+    expect(ecs.commandCalls(DescribeTaskDefinitionCommand)).toHaveLength(2);
+    expect(ecs.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(2);
+  });
+
+  it('re-sends a throttled register without looking: throttled requests are not processed', async () => {
+    ecs
+      .on(RegisterTaskDefinitionCommand)
+      .rejectsOnce(ecsFailure('ThrottlingException', 400))
+      .resolves({ taskDefinition: { taskDefinitionArn: 'arn:td/checkout-api:8' } });
+    await expect((await gateway()).registerTaskDefinition(WANTED)).resolves.toBe(
+      'arn:td/checkout-api:8',
+    );
+    expect(ecs.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(2);
+    expect(ecs.commandCalls(DescribeTaskDefinitionCommand)).toHaveLength(0);
+  });
+});
+
 describe('EcsGateway credentials', () => {
   it('passes on the error of a failed re-chain as it is', async () => {
     const client = {

@@ -5,6 +5,7 @@ import {
   changedFields,
   familyOf,
   imageChanges,
+  isRegistrationOf,
   READ_ONLY_FIELDS,
   renderTaskDefinition,
   revisionOf,
@@ -109,6 +110,15 @@ describe('changedFields and imageChanges', () => {
       'containerDefinitions[b]: added',
     ]);
     expect(imageChanges(before, after)).toEqual([{ container: 'b', from: '-', to: 'i' }]);
+  });
+});
+
+describe('isRegistrationOf', () => {
+  it('knows a described revision for the input it was registered from, and no other', () => {
+    const input = renderTaskDefinition(RUNNING, TAGS, [{ container: 'app', image: APP_V2 }]);
+    const landed = { ...(input as TaskDefinition), taskDefinitionArn: 'arn:td:9', revision: 9 };
+    expect(isRegistrationOf(landed, input)).toBe(true);
+    expect(isRegistrationOf(RUNNING, input)).toBe(false);
   });
 });
 
