@@ -26,6 +26,7 @@ export interface DeployContext {
     | 'registerTaskDefinition'
     | 'updateService'
     | 'stoppedTasks'
+    | 'lateRegistrations'
   >;
   signal: AbortSignal;
   now: () => number;
@@ -405,6 +406,23 @@ async function applyChanges(
   return followDeployments(ctx, changed);
 }
 
+/**
+ * Names the revisions a register whose answer was lost made after the one this run used
+ * (see EcsGateway.registerTaskDefinition): on each service of that family, and in a warning.
+ */
+async function reportLateRevisions(ctx: DeployContext, deploys: ServiceDeploy[]) {
+  for (const arn of await ctx.gateway.lateRegistrations()) {
+    const family = familyOf(arn);
+    const owners = deploys.filter((d) => familyOf(d.taskDefinitionArn) === family);
+    for (const d of owners) d.unusedRevisions = [...(d.unusedRevisions ?? []), arn];
+    core.warning(
+      `RegisterTaskDefinition also registered ${arn}: a request whose answer was lost landed ` +
+        `late. Nothing runs it; remove it with: aws ecs deregister-task-definition ` +
+        `--task-definition ${arn}`,
+    );
+  }
+}
+
 function finishTimes(deploys: ServiceDeploy[], startedAt: number, now: number): void {
   for (const deploy of deploys) deploy.durationMs = now - startedAt;
 }
@@ -423,6 +441,7 @@ export async function deployServices(ctx: DeployContext): Promise<DeployOutcome>
     const all = deploys;
     if (ctx.request.dryRun) return await core.group('Dry run', () => dryRun(ctx, all));
     const error = await applyChanges(ctx, deploys);
+    await reportLateRevisions(ctx, deploys);
     return { services: deploys, error };
   } catch (error) {
     return { services: deploys, error: asActionError(error) };

@@ -11,7 +11,7 @@ import { clientConfig } from '../aws/client-config';
 import { loadAwsSdk, type AwsSdk } from '../aws/sdk';
 import { callAws, classifyError, type CredentialRefresher, type RetryOptions } from '../aws/retry';
 import { ActionError, awsErrorDetails, type ErrorCode } from '../errors';
-import { isRegistrationOf } from './render';
+import { isRegistrationOf, revisionOf } from './render';
 
 /** DescribeServices takes at most this many services a call. */
 export const DESCRIBE_SERVICES_BATCH = 10;
@@ -87,6 +87,13 @@ function nameOf(serviceOrArn: string): string {
   return serviceOrArn.split('/').pop() ?? serviceOrArn;
 }
 
+/** A register that lost answers: each lost request may still land as a revision of its own. */
+interface LostRegister {
+  input: RegisterTaskDefinitionCommandInput;
+  taskDefinitionArn: string;
+  lost: number;
+}
+
 /** The ECS client module. */
 export type EcsSdk = AwsSdk['ecs'];
 
@@ -112,6 +119,8 @@ export class EcsGateway {
     private readonly refresh?: CredentialRefresher,
     private readonly retry: Partial<RetryOptions> = {},
   ) {}
+
+  private readonly lostRegisters: LostRegister[] = [];
 
   private call<T>(operation: string, subject: string, send: () => Promise<T>): Promise<T> {
     core.debug(`ECS ${operation}: ${subject}`);
@@ -170,25 +179,56 @@ export class EcsGateway {
    * sending it again would leave a revision nobody reports. So before re-sending after such
    * a failure, it reads the family's latest revision and uses it when it is exactly what was
    * asked for (an identical revision is as good as a new one). Throttled requests were not
-   * processed and are re-sent at once. Left open: a lost request that lands only after that
-   * read, a retry delay later, still makes a second revision.
+   * processed and are re-sent at once. A lost request that is processed only after that
+   * read lands as a later revision: lateRegistrations() finds it for the report.
    */
   async registerTaskDefinition(input: RegisterTaskDefinitionCommandInput): Promise<string> {
     const subject = `family ${input.family}`;
-    let unsure = false;
+    let lost = 0;
     const arn = await this.call('RegisterTaskDefinition', subject, async () => {
-      const landed = unsure ? await this.registeredAlready(input) : undefined;
+      const landed = lost > 0 ? await this.registeredAlready(input) : undefined;
       if (landed !== undefined) return landed;
       try {
         const answer = await this.client.send(new this.sdk.RegisterTaskDefinitionCommand(input));
         return answer.taskDefinition?.taskDefinitionArn;
       } catch (error) {
-        unsure = classifyError(error) === 'transient';
+        if (classifyError(error) === 'transient') lost++;
         throw error;
       }
     });
     if (arn === undefined) throw ecsError('RegisterTaskDefinition', subject, 'no ARN returned');
+    if (lost > 0) this.lostRegisters.push({ input, taskDefinitionArn: arn, lost });
     return arn;
+  }
+
+  /**
+   * Revisions that registers whose answers were lost made after the one used (the next
+   * `lost` revisions of the family, when they are exactly what was asked): unused, to be
+   * reported. Best effort: a revision it cannot read is not named.
+   */
+  async lateRegistrations(): Promise<string[]> {
+    const late: string[] = [];
+    for (const { input, taskDefinitionArn, lost } of this.lostRegisters) {
+      const used = revisionOf(taskDefinitionArn);
+      for (let next = used + 1; next <= used + lost; next++) {
+        const arn = await this.sameRevision(`${input.family}:${next}`, input);
+        if (arn !== undefined) late.push(arn);
+      }
+    }
+    return late;
+  }
+
+  private async sameRevision(taskDefinition: string, input: RegisterTaskDefinitionCommandInput) {
+    try {
+      const command = new this.sdk.DescribeTaskDefinitionCommand({ taskDefinition });
+      const found = (await this.client.send(command)).taskDefinition;
+      return found !== undefined && isRegistrationOf(found, input)
+        ? found.taskDefinitionArn
+        : undefined;
+    } catch (error) {
+      core.debug(`DescribeTaskDefinition ${taskDefinition} for late revisions: ${String(error)}`);
+      return undefined;
+    }
   }
 
   /** The family's latest revision when it is the one `input` asks for, else undefined. */

@@ -19,6 +19,8 @@ export interface ServiceDeploy {
   detail: string;
   durationMs: number;
   seenEventIds: Set<string>;
+  /** Revisions of this service's family a lost register answer left behind, unused. */
+  unusedRevisions?: string[];
 }
 
 /** The services and, when the run failed, the one error it fails with. */

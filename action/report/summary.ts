@@ -64,3 +64,11 @@ export function dryRunDiff(services: ServiceDeploy[]): string {
   );
   return lines.join('\n');
 }
+
+/** Names the unused revisions lost register answers left behind, or '' when there are none. */
+export function unusedRevisionsLine(services: ServiceDeploy[]): string {
+  const arns = [...new Set(services.flatMap((s) => s.unusedRevisions ?? []))];
+  if (arns.length === 0) return '';
+  const labels = arns.map(revisionLabel).join(', ');
+  return `Also registered, unused (a register whose answer was lost landed late): ${labels}.`;
+}

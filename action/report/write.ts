@@ -3,7 +3,7 @@ import { appendFileSync } from 'node:fs';
 import { overallResult, type ServiceDeploy } from '../ecs/outcome';
 import { ActionError, formatError } from '../errors';
 import { buildOutputs } from './outputs';
-import { dryRunDiff, summaryRows, type SummaryContext } from './summary';
+import { dryRunDiff, summaryRows, unusedRevisionsLine, type SummaryContext } from './summary';
 
 /** What the report is written from. */
 export interface RunReport {
@@ -52,6 +52,8 @@ export function writeSummary(report: RunReport): void {
   const summary = core.summary.emptyBuffer().addHeading(heading, 3);
   if (report.services.length > 0) summary.addTable(summaryRows(report.services, ctx));
   if (report.result === 'dry-run') summary.addCodeBlock(dryRunDiff(report.services), 'text');
+  const unused = unusedRevisionsLine(report.services);
+  if (unused) summary.addRaw(unused, true);
   if (ctx.error) summary.addCodeBlock(ctx.error, 'text');
   // Only a deployed run deployed anything; a failed, rolled-back or dry run only ran as the role.
   const verb = report.result === 'deployed' ? 'Deployed' : 'Ran';

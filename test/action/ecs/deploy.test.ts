@@ -252,6 +252,17 @@ describe('deployServices: failures', () => {
     });
   });
 
+  it('names a revision a lost register answer left behind, on its service and in a warning', async () => {
+    const ecs = oneService();
+    const late = 'arn:aws:ecs:eu-west-1:222222222222:task-definition/checkout-api:9';
+    ecs.late = [late];
+    const run = await deploy(ecs);
+    expect(run.result).toBe('deployed');
+    expect(run.services[0]!.unusedRevisions).toEqual([late]);
+    const warning = `::warning::RegisterTaskDefinition also registered ${late}: a request whose`;
+    expect(out.lines.filter((l) => l.startsWith(warning))).toHaveLength(1);
+  });
+
   it('times out after wait-timeout and rolls back', async () => {
     const ecs = oneService({ looks: 1, end: 'NEVER' });
     const run = await deploy(ecs, { waitTimeoutMs: 5_000 });

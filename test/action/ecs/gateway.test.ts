@@ -213,6 +213,35 @@ describe('EcsGateway.registerTaskDefinition after an answer that was lost', () =
     expect(ecs.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(2);
   });
 
+  it('names the revision a lost register made when it landed after the one re-sent', async () => {
+    ecs
+      .on(RegisterTaskDefinitionCommand)
+      .rejectsOnce(ecsFailure('TimeoutError', 500))
+      .resolves({ taskDefinition: { taskDefinitionArn: 'arn:td/checkout-api:8' } });
+    ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: OLDER });
+    const ecsGateway = await gateway();
+    await ecsGateway.registerTaskDefinition(WANTED);
+    const late = { ...LANDED, taskDefinitionArn: 'arn:td/checkout-api:9', revision: 9 };
+    ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: 'checkout-api:9' }).resolves({
+      taskDefinition: late,
+    });
+    await expect(ecsGateway.lateRegistrations()).resolves.toEqual(['arn:td/checkout-api:9']);
+    ecs
+      .on(DescribeTaskDefinitionCommand, { taskDefinition: 'checkout-api:9' })
+      .rejects(ecsFailure('ClientException', 400));
+    await expect(ecsGateway.lateRegistrations()).resolves.toEqual([]);
+  });
+
+  it('looks for no late revision when no register lost its answer', async () => {
+    ecs
+      .on(RegisterTaskDefinitionCommand)
+      .resolves({ taskDefinition: { taskDefinitionArn: 'arn:td/checkout-api:8' } });
+    const ecsGateway = await gateway();
+    await ecsGateway.registerTaskDefinition(WANTED);
+    await expect(ecsGateway.lateRegistrations()).resolves.toEqual([]);
+    expect(ecs.commandCalls(DescribeTaskDefinitionCommand)).toHaveLength(0);
+  });
+
   it('re-sends a throttled register without looking: throttled requests are not processed', async () => {
     ecs
       .on(RegisterTaskDefinitionCommand)

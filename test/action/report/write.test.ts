@@ -106,6 +106,15 @@ describe('writeSummary', () => {
     expect(summary).toContain(`Deployed as ${ROLE} in eu-west-1.`);
   });
 
+  it('names the unused revisions a lost register answer left behind', () => {
+    const late = 'arn:aws:ecs:eu-west-1:222222222222:task-definition/checkout-api:9';
+    writeSummary(report('deployed', [deploy({ result: 'deployed', unusedRevisions: [late] })]));
+    const summary = readFileSync(join(dir, 'summary'), 'utf8');
+    expect(summary).toContain(
+      'Also registered, unused (a register whose answer was lost landed late): checkout-api:9.',
+    );
+  });
+
   it('says "Ran as" the role when the deploy failed before changing anything', () => {
     const untouched = deploy({ taskDefinitionArn: OLD, updated: false, result: 'failed' });
     writeSummary(report('failed', [untouched]));

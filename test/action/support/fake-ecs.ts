@@ -183,6 +183,13 @@ export class FakeEcs {
     return arn;
   }
 
+  /** What lateRegistrations answers: revisions a lost register left behind. */
+  late: string[] = [];
+
+  async lateRegistrations(): Promise<string[]> {
+    return this.late;
+  }
+
   async updateService(_cluster: string, name: string, taskDefinition: string, force: boolean) {
     this.calls.push(
       `UpdateService ${name} ${taskDefinition.split('/').pop()}${force ? ' force' : ''}`,
