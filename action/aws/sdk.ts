@@ -4,11 +4,11 @@ export type AwsSdk = typeof import('./sdk-entry');
 let sdk: Promise<AwsSdk> | undefined;
 
 /**
- * Loads the SDK once. Start-up does not pay for it: the first caller starts it a turn
- * after its
- * own request left, so compiling the SDK overlaps the wait for the answer.
+ * Loads the SDK once (dist/aws-sdk.js, most of the bundle). Loading compiles it synchronously,
+ * so callers that can start it while a request of theirs is on the wire do so (the token fetch
+ * starts it when its request has left), and start-up never pays for it.
  */
 export function loadAwsSdk(): Promise<AwsSdk> {
-  sdk ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => import('./sdk-entry'));
+  sdk ??= import('./sdk-entry');
   return sdk;
 }

@@ -154,11 +154,11 @@ async function assumeFirst(hop: Hop, plan: ChainPlan, options: ChainOptions): Pr
 }
 
 async function assumeWithToken(hop: Hop, plan: ChainPlan, options: ChainOptions) {
-  // The token request goes out first; the SDK loads while it is in flight.
-  const [token, { sts }] = await Promise.all([
-    fetchIdToken(plan.audience, options.env, options.retry),
-    loadAwsSdk(),
-  ]);
+  // The token request goes out first; the SDK loads once it has left, during the round trip.
+  const token = await fetchIdToken(plan.audience, options.env, options.retry, () => {
+    void loadAwsSdk();
+  });
+  const { sts } = await loadAwsSdk();
   const client = new sts.STSClient(clientConfig(plan.region));
   const command = new sts.AssumeRoleWithWebIdentityCommand({
     RoleArn: hop.roleArn,

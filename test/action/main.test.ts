@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { main } from '../../action/main';
 import { captureStdout, type Captured } from './support/capture';
 import { jwt } from './support/jwt';
+import { startTokenServer, type TokenServer } from './support/token-server';
 import { DEPLOY, TOOLING } from './support/request';
 
 const sts = mockClient(STSClient);
@@ -40,7 +41,7 @@ const SECRETS = [
 
 let out: Captured;
 let dir: string;
-let fetchSpy: jest.SpyInstance;
+let tokens: TokenServer;
 const saved = { ...process.env };
 const log: string[] = [];
 
@@ -68,6 +69,11 @@ function setInputs(inputs: Record<string, string>) {
     process.env[`INPUT_${name.toUpperCase()}`] = value;
 }
 
+beforeAll(async () => {
+  tokens = await startTokenServer(TOKEN, () => log.push('GetIDToken'));
+});
+afterAll(() => tokens.close());
+
 beforeEach(() => {
   sts.reset();
   ecs.reset();
@@ -82,7 +88,7 @@ beforeEach(() => {
     GITHUB_REPOSITORY: 'octo-org/checkout-api',
     GITHUB_RUN_ID: '42',
     GITHUB_RUN_ATTEMPT: '1',
-    ACTIONS_ID_TOKEN_REQUEST_URL: 'http://127.0.0.1:1/token?v=1',
+    ACTIONS_ID_TOKEN_REQUEST_URL: `${tokens.url}?v=1`,
     ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'runner-bearer',
   });
   setInputs({
@@ -91,10 +97,6 @@ beforeEach(() => {
     cluster: 'checkout',
     service: 'checkout-api',
     images: 'app=repo/app:2',
-  });
-  fetchSpy = jest.spyOn(globalThis, 'fetch').mockImplementation(async () => {
-    log.push('GetIDToken');
-    return new Response(JSON.stringify({ value: TOKEN }));
   });
   sts
     .on(AssumeRoleWithWebIdentityCommand)
@@ -171,7 +173,6 @@ beforeEach(() => {
 
 afterEach(() => {
   out.restore();
-  fetchSpy.mockRestore();
   process.env = { ...saved };
   process.exitCode = undefined;
 });

@@ -9,6 +9,7 @@ import { accountOf, assumeChain, diagnoseHopFailure } from '../../../action/cred
 import { ActionError } from '../../../action/errors';
 import { captureStdout, type Captured } from '../support/capture';
 import { jwt } from '../support/jwt';
+import { startTokenServer, type TokenServer } from '../support/token-server';
 
 const TOOLING = 'arn:aws:iam::111111111111:role/github-ecs-tooling';
 const DEPLOY = 'arn:aws:iam::222222222222:role/github-ecs-deploy';
@@ -16,10 +17,7 @@ const TOKEN = jwt({
   sub: 'repo:octo-org/checkout-api:environment:production',
   aud: 'sts.amazonaws.com',
 });
-const ENV = {
-  ACTIONS_ID_TOKEN_REQUEST_URL: 'http://127.0.0.1:1/token?api-version=2',
-  ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'runner-bearer',
-};
+let ENV: NodeJS.ProcessEnv;
 const FAST = { sleep: async () => undefined, random: () => 0 };
 
 const PLAN: ChainPlan = {
@@ -57,15 +55,21 @@ function stsError(name: string, message: string, status = 403): Error {
 
 const sts = mockClient(STSClient);
 let out: Captured;
-let fetchSpy: jest.SpyInstance;
+let tokens: TokenServer;
+
+beforeAll(async () => {
+  tokens = await startTokenServer(TOKEN, () => out.lines.push('EVENT token fetched'));
+  ENV = {
+    ACTIONS_ID_TOKEN_REQUEST_URL: `${tokens.url}?api-version=2`,
+    ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'runner-bearer',
+  };
+});
+afterAll(() => tokens.close());
 
 beforeEach(() => {
   sts.reset();
   out = captureStdout();
-  fetchSpy = jest.spyOn(globalThis, 'fetch').mockImplementation(async () => {
-    out.lines.push('EVENT token fetched');
-    return new Response(JSON.stringify({ value: TOKEN }), { status: 200 });
-  });
+  tokens.requests.length = 0;
   sts.on(AssumeRoleWithWebIdentityCommand).callsFake(() => {
     out.lines.push('EVENT AssumeRoleWithWebIdentity');
     return answer(1, '111111111111', 'github-ecs-tooling');
@@ -76,10 +80,7 @@ beforeEach(() => {
   });
 });
 
-afterEach(() => {
-  out.restore();
-  fetchSpy.mockRestore();
-});
+afterEach(() => out.restore());
 
 describe('assumeChain', () => {
   it('assumes hop 1 by web identity with a fresh token, then hop 2 with hop 1 credentials', async () => {
@@ -112,9 +113,12 @@ describe('assumeChain', () => {
         'arn:aws:sts::222222222222:assumed-role/github-ecs-deploy/gh-checkout-api-42-1',
       accountId: '222222222222',
     });
-    const [url, init] = fetchSpy.mock.calls[0] as [string, RequestInit];
-    expect(url).toBe('http://127.0.0.1:1/token?api-version=2&audience=sts.amazonaws.com');
-    expect((init.headers as Record<string, string>).Authorization).toBe('bearer runner-bearer');
+    expect(tokens.requests).toEqual([
+      {
+        url: '/token?api-version=2&audience=sts.amazonaws.com',
+        authorization: 'bearer runner-bearer',
+      },
+    ]);
   });
 
   it('masks every secret the moment it exists: before the next call and any log line', async () => {
@@ -144,7 +148,7 @@ describe('assumeChain', () => {
   it('opens no groups when re-chaining inside another group', async () => {
     await assumeChain(PLAN, { env: ENV, grouped: false, retry: FAST });
     expect(out.lines.filter((l) => l.startsWith('::group::'))).toEqual([]);
-    expect(fetchSpy).toHaveBeenCalledTimes(1);
+    expect(tokens.requests).toHaveLength(1);
   });
 
   it('assumes hop 1 with the ambient credentials, saying so, and fetches no token', async () => {
@@ -153,7 +157,7 @@ describe('assumeChain', () => {
       hops: [{ ...PLAN.hops[0]!, method: 'ambient' }, PLAN.hops[1]!],
     };
     await assumeChain(plan, { env: {}, grouped: true, retry: FAST });
-    expect(fetchSpy).not.toHaveBeenCalled();
+    expect(tokens.requests).toEqual([]);
     expect(sts.commandCalls(AssumeRoleCommand).map((c) => c.args[0].input.RoleArn)).toEqual([
       TOOLING,
       DEPLOY,
