@@ -5,32 +5,7 @@ import {
   readRunContext,
 } from '../../../action/credentials/plan';
 import { ActionError } from '../../../action/errors';
-import type { DeployRequest } from '../../../action/inputs';
-
-const TOOLING = 'arn:aws:iam::111111111111:role/github-ecs-tooling';
-const DEPLOY = 'arn:aws:iam::222222222222:role/github-ecs-deploy';
-
-function request(overrides: Partial<DeployRequest> = {}): DeployRequest {
-  return {
-    roleChain: [TOOLING, DEPLOY],
-    region: 'eu-west-1',
-    audience: 'sts.amazonaws.com',
-    roleSessionName: undefined,
-    durationSeconds: 3600,
-    cluster: 'checkout',
-    services: ['checkout-api'],
-    images: [{ container: 'app', image: 'repo/app:2' }],
-    taskDefinition: undefined,
-    forceNewDeployment: false,
-    wait: true,
-    waitTimeoutMs: 60_000,
-    rollback: true,
-    dryRun: false,
-    exportCredentials: false,
-    credentialSource: 'oidc',
-    ...overrides,
-  };
-}
+import { DEPLOY, makeRequest as request, TOOLING } from '../support/request';
 
 const OIDC_ENV = {
   ACTIONS_ID_TOKEN_REQUEST_URL: 'http://x/?a=1',
