@@ -1,3 +1,4 @@
+/* global process */
 /** Unit, infra and sandbox tests in one run; TypeScript and the ESM-only toolkit go through swc. */
 
 // The workers inherit this: on Node 20 the SDK warns about its future releases, once per worker,
