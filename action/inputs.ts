@@ -48,11 +48,13 @@ export type FileReader = (path: string) => string;
 const ROLE_ARN = /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const NAME = /^[A-Za-z0-9_-]{1,255}$/;
-const CLUSTER_ARN = /^arn:aws(-[a-z]+)*:ecs:[a-z0-9-]+:\d{12}:cluster\/[A-Za-z0-9_-]{1,255}$/;
-const SERVICE_ARN =
-  /^arn:aws(-[a-z]+)*:ecs:[a-z0-9-]+:\d{12}:service\/([A-Za-z0-9_-]{1,255}\/)?[A-Za-z0-9_-]{1,255}$/;
-const TASK_DEFINITION_ARN =
-  /^arn:aws(-[a-z]+)*:ecs:[a-z0-9-]+:\d{12}:task-definition\/[A-Za-z0-9_-]{1,255}:\d+$/;
+const ECS_ARN_PREFIX = String.raw`^arn:aws(-[a-z]+)*:ecs:[a-z0-9-]+:\d{12}:`;
+const ECS_NAME = '[A-Za-z0-9_-]{1,255}';
+const CLUSTER_ARN = new RegExp(`${ECS_ARN_PREFIX}cluster/${ECS_NAME}$`);
+const SERVICE_ARN = new RegExp(`${ECS_ARN_PREFIX}service/(${ECS_NAME}/)?${ECS_NAME}$`);
+const TASK_DEFINITION_ARN = new RegExp(
+  String.raw`${ECS_ARN_PREFIX}task-definition/${ECS_NAME}:\d+$`,
+);
 const IMAGE = /^[^\s=]{1,2048}$/;
 const CHAINED_MAX_SECONDS = 3600;
 const MAX_HOPS = 5;
@@ -75,7 +77,8 @@ export function parseRoleChain(value: string): string[] {
   }
   for (const role of roles) {
     if (!ROLE_ARN.test(role)) {
-      const rule = `'${role}' is not an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>).`;
+      const rule =
+        `'${role}' is not an IAM role ARN ` + '(arn:aws:iam::<12-digit account>:role/<name>).';
       throw inputError('role-chain', value, rule);
     }
   }

@@ -15,11 +15,11 @@ const cell = (text) =>
 
 export function renderTables(actionYml) {
   const action = parse(actionYml);
-  const inputs = Object.entries(action.inputs).map(
-    ([name, spec]) =>
-      `| \`${name}\` | ${spec.required ? 'yes' : 'no'} | ` +
-      `${spec.default === undefined ? '' : `\`${cell(spec.default)}\``} | ${cell(spec.description)} |`,
-  );
+  const inputs = Object.entries(action.inputs).map(([name, spec]) => {
+    const fallback = spec.default === undefined ? '' : `\`${cell(spec.default)}\``;
+    const required = spec.required ? 'yes' : 'no';
+    return `| \`${name}\` | ${required} | ${fallback} | ${cell(spec.description)} |`;
+  });
   const outputs = Object.entries(action.outputs).map(
     ([name, spec]) => `| \`${name}\` | ${cell(spec.description)} |`,
   );

@@ -264,23 +264,17 @@ export async function rollbackServices(
       const target = deploy.previousTaskDefinitionArn;
       deploy.detail = `Rollback to ${target} requested, not confirmed.`;
       try {
-        await ctx.gateway.updateService(
-          ctx.request.cluster,
-          deploy.service,
-          deploy.previousTaskDefinitionArn,
-          false,
-        );
+        await ctx.gateway.updateService(ctx.request.cluster, deploy.service, target, false);
         deploy.result = 'rolled-back';
-        deploy.detail = `Rolled back to ${deploy.previousTaskDefinitionArn}. ${before}`.trim();
-        const previous = deploy.previousTaskDefinitionArn;
-        core.info(`Rolled back ${deploy.service} to ${previous}`);
+        deploy.detail = `Rolled back to ${target}. ${before}`.trim();
+        core.info(`Rolled back ${deploy.service} to ${target}`);
       } catch (cause) {
         deploy.result = 'failed';
         deploy.detail = `Rollback failed: ${asActionError(cause).message}`;
         failure ??= new ActionError({
           code: 'ROLLBACK_FAILED',
-          message: `Pointing ${deploy.service} back at ${deploy.previousTaskDefinitionArn} failed.`,
-          hint: `Run: aws ecs update-service --cluster ${ctx.request.cluster} --service ${deploy.service} --task-definition ${deploy.previousTaskDefinitionArn}`,
+          message: `Pointing ${deploy.service} back at ${target} failed.`,
+          hint: `Run: ${updateServiceCommand(ctx.request.cluster, deploy.service, target)}`,
           cause,
         });
       }
@@ -476,3 +470,11 @@ async function dryRun(ctx: DeployContext, deploys: ServiceDeploy[]): Promise<Dep
 }
 
 export { overallResult };
+
+/** The AWS CLI command that points a service back by hand, for the hint of a failed rollback. */
+function updateServiceCommand(cluster: string, service: string, taskDefinition: string): string {
+  return (
+    `aws ecs update-service --cluster ${cluster} --service ${service} ` +
+    `--task-definition ${taskDefinition}`
+  );
+}

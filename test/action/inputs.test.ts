@@ -181,6 +181,23 @@ describe('parseRequest', () => {
     expect(error.message).toMatch(message);
   });
 
+  it.each([
+    ['cluster', 'arn:aws:ecs:eu-west-1:222222222222:cluster/checkout', true],
+    ['cluster', 'arn:aws-cn:ecs:cn-north-1:222222222222:cluster/checkout', true],
+    ['cluster', 'arn:aws:ecs:eu-west-1:2222:cluster/checkout', false],
+    ['cluster', 'arn:aws:ecs:eu-west-1:222222222222:service/checkout', false],
+    ['service', 'arn:aws:ecs:eu-west-1:222222222222:service/checkout/checkout-api', true],
+    ['service', 'arn:aws:ecs:eu-west-1:222222222222:service/checkout-api', true],
+    ['service', 'arn:aws:ecs:eu-west-1:222222222222:service/a/b/c', false],
+    ['task-definition', 'arn:aws:ecs:eu-west-1:222222222222:task-definition/checkout-api:9', true],
+    ['task-definition', 'arn:aws:ecs:eu-west-1:222222222222:task-definition/checkout-api', false],
+  ])('%s %s: accepted %s', (input, value, accepted) => {
+    const overrides =
+      input === 'task-definition' ? { images: '', [input]: value } : { [input]: value };
+    if (accepted) expect(() => parse(overrides)).not.toThrow();
+    else expect(inputFailure(overrides).message).toMatch(new RegExp(`^Input '${input}'`));
+  });
+
   it('shows the bad value in the error', () => {
     expect(inputFailure({ 'aws-region': 'Ireland' }).message).toContain('Got: "Ireland"');
   });
