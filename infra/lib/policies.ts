@@ -3,7 +3,7 @@
  * here, so every rule can be tested against literal values and reused outside the stacks.
  */
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type { SubjectForm } from './config';
+import type { GitHubConfig } from './config';
 
 /** Issuer host of GitHub Actions OIDC tokens, and the prefix of their condition keys. */
 export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
@@ -14,15 +14,8 @@ export const STS_AUDIENCE = 'sts.amazonaws.com';
 /** Service principal the deploy role may pass task and execution roles to. */
 export const ECS_TASKS_SERVICE = 'ecs-tasks.amazonaws.com';
 
-/** The repository facts a `sub` claim is built from. */
-export interface SubjectSource {
-  readonly repository: string;
-  readonly repositoryId: string;
-  readonly ownerId: string;
-  readonly environments: readonly string[];
-  readonly refs: readonly string[];
-  readonly subjectForm: SubjectForm;
-}
+/** The repository facts a `sub` claim is built from: the config's `github` section. */
+export type SubjectSource = GitHubConfig;
 
 /** The exact `sub` claims of the jobs allowed to deploy, one per environment and ref. */
 export function githubSubjects(source: SubjectSource): string[] {

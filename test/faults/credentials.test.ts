@@ -11,14 +11,15 @@ import {
   expectEndState,
   expectScanned,
   expectSummaryCoversChanges,
+  type FaultRun,
   FAULTS_TIMEOUT_MS,
   MAX_ATTEMPTS,
+  onceLogMatches,
   rechainLines,
   retryLines,
   runFaulted,
-  snapshot,
-  type FaultRun,
   type Snapshot,
+  snapshot,
 } from './support';
 
 jest.setTimeout(FAULTS_TIMEOUT_MS);
@@ -52,19 +53,6 @@ afterEach(() => {
 function nextImage(): string {
   image += 1;
   return `app=registry.example/checkout-api:cred-${image}`;
-}
-
-/** Calls `action` once, the first time the log matches `pattern`. */
-function onceLogMatches(pattern: RegExp, action: () => void): (text: string) => void {
-  let seen = '';
-  let done = false;
-  return (text) => {
-    seen += text;
-    if (!done && pattern.test(seen)) {
-      done = true;
-      action();
-    }
-  };
 }
 
 /** A finished deploy whose one deployment (started once) was followed to COMPLETED. */

@@ -10,14 +10,15 @@ import {
   expectEndState,
   expectScanned,
   expectSummaryCoversChanges,
+  type FaultRun,
   FAULTS_TIMEOUT_MS,
   label,
+  onceLogMatches,
   runFaulted,
   runningTaskDefinitions,
+  type Snapshot,
   snapshot,
   summaryRows,
-  type FaultRun,
-  type Snapshot,
 } from './support';
 
 jest.setTimeout(FAULTS_TIMEOUT_MS);
@@ -49,19 +50,6 @@ afterEach(() => {
 function nextImage(): string {
   image += 1;
   return `app=registry.example/app:deploy-${image}`;
-}
-
-/** Calls `action` once, the first time the log matches `pattern`. */
-function onceLogMatches(pattern: RegExp, action: () => void): (text: string) => void {
-  let seen = '';
-  let done = false;
-  return (text) => {
-    seen += text;
-    if (!done && pattern.test(seen)) {
-      done = true;
-      action();
-    }
-  };
 }
 
 /** One service's entry in the `services` output. */

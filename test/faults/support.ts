@@ -200,3 +200,16 @@ export function callsOf(calls: CallRecord[], operation: string): CallRecord[] {
 export function rechainLines(log: string): string[] {
   return log.split('\n').filter((line) => line.startsWith('Re-chained credentials: '));
 }
+
+/** Calls `action` once, the first time the log matches `pattern`. */
+export function onceLogMatches(pattern: RegExp, action: () => void): (text: string) => void {
+  let seen = '';
+  let done = false;
+  return (text) => {
+    seen += text;
+    if (!done && pattern.test(seen)) {
+      done = true;
+      action();
+    }
+  };
+}

@@ -11,13 +11,14 @@ import {
   expectEndState,
   expectScanned,
   expectSummaryCoversChanges,
+  type FaultRun,
   FAULTS_TIMEOUT_MS,
   MAX_ATTEMPTS,
+  onceLogMatches,
   retryLines,
   runFaulted,
-  snapshot,
-  type FaultRun,
   type Snapshot,
+  snapshot,
 } from './support';
 
 jest.setTimeout(FAULTS_TIMEOUT_MS);
@@ -160,19 +161,6 @@ test('slow answers within the request timeout are waited for, never sent twice',
   expect(callTrail(run.calls)).toEqual(CLEAN_TRAIL);
   expect(run.calls.filter((c) => c.fault === 'slow')).toHaveLength(3);
 });
-
-/** Calls `action` once, the first time the log matches `pattern`. */
-function onceLogMatches(pattern: RegExp, action: () => void): (text: string) => void {
-  let seen = '';
-  let done = false;
-  return (text) => {
-    seen += text;
-    if (!done && pattern.test(seen)) {
-      done = true;
-      action();
-    }
-  };
-}
 
 /** Faults that start with the wait: set once the service is updated (its rollout is slow). */
 const AT_UPDATE = /^Updated checkout-api to /m;
