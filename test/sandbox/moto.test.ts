@@ -1,9 +1,9 @@
 /** moto is started per sandbox, never with MOTO_ACCOUNT_ID, and always stopped. */
 import { startSandbox } from '../../sandbox';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { resolveMotoCommand, startMoto } from '../../sandbox/moto';
+import { dirname, join, resolve } from 'node:path';
+import { resolveMotoPython, startMoto } from '../../sandbox/moto';
 import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import { chain, ecs, fetchToken } from './chain';
 
@@ -18,7 +18,7 @@ function alive(pid: number): boolean {
   }
 }
 
-describe('moto_server', () => {
+describe('moto', () => {
   it('answers once started and is gone after stop()', async () => {
     const moto = await startMoto();
     expect((await fetch(`${moto.url}/moto-api/`)).ok).toBe(true);
@@ -69,23 +69,68 @@ describe('moto_server', () => {
   });
 });
 
-describe('finding moto_server', () => {
+describe('finding a Python for moto', () => {
   const dir = mkdtempSync(join(tmpdir(), 'moto-path-'));
-  const fakeMoto = join(dir, 'moto_server');
-  writeFileSync(fakeMoto, '#!/bin/sh\n', { mode: 0o755 });
+  const requirements = resolve(__dirname, '..', '..', 'sandbox', 'requirements.txt');
+
+  /** An executable shell script at `path`. */
+  function script(path: string, body: string): string {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+    return path;
+  }
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('takes moto_server from PATH first', () => {
-    const where = { path: `/nonexistent:${dir}`, venvDir: '/nonexistent/venv' };
-    expect(resolveMotoCommand(() => {}, where)).toBe(fakeMoto);
+  it("takes the project venv's python when it has moto and waitress", () => {
+    const venvDir = join(dir, 'ready-venv');
+    const python = script(join(venvDir, 'bin', 'python'), 'exit 0');
+    script(join(dir, 'bin-a', 'python3'), 'exit 0');
+    expect(resolveMotoPython(() => {}, { path: join(dir, 'bin-a'), venvDir })).toBe(python);
   });
 
-  it('says what to install when there is neither moto_server nor python3', () => {
+  it('takes python3 from PATH when it has them and there is no venv', () => {
+    const python3 = script(join(dir, 'bin-b', 'python3'), 'exit 0');
+    const where = { path: `/nonexistent:${join(dir, 'bin-b')}`, venvDir: join(dir, 'no-venv') };
+    expect(resolveMotoPython(() => {}, where)).toBe(python3);
+  });
+
+  it('installs sandbox/requirements.txt into a venv that sees python3 packages, and says so', () => {
+    // This python3 lacks moto (its probe exits 1) and makes a venv whose pip records its arguments.
+    script(
+      join(dir, 'bin-c', 'python3'),
+      [
+        'if [ "$1" = "-c" ]; then exit 1; fi',
+        'echo "$@" > "$4.venv-args"',
+        'mkdir -p "$4/bin"',
+        'printf \'#!/bin/sh\\nexit 0\\n\' > "$4/bin/python"',
+        'printf \'#!/bin/sh\\necho "$@" > "$0.args"\\n\' > "$4/bin/pip"',
+        'chmod +x "$4/bin/python" "$4/bin/pip"',
+      ].join('\n'),
+    );
+    const venvDir = join(dir, 'made-venv');
+    const lines: string[] = [];
+    const python = resolveMotoPython((line) => lines.push(line), {
+      path: join(dir, 'bin-c'),
+      venvDir,
+    });
+    expect(python).toBe(join(venvDir, 'bin', 'python'));
+    expect(readFileSync(`${venvDir}.venv-args`, 'utf8').trim()).toBe(
+      `-m venv --system-site-packages ${venvDir}`,
+    );
+    expect(readFileSync(join(venvDir, 'bin', 'pip.args'), 'utf8').trim()).toBe(
+      `install --quiet -r ${requirements}`,
+    );
+    expect(lines).toEqual([
+      `${join(dir, 'bin-c', 'python3')} lacks moto or waitress: installing ${requirements} into ${venvDir}`,
+    ]);
+  });
+
+  it('says what to install when there is no python3', () => {
     const where = { path: '/nonexistent', venvDir: '/nonexistent/venv' };
-    expect(() => resolveMotoCommand(() => {}, where)).toThrow(
-      'moto_server is not on PATH and there is no python3 to install it with. ' +
-        "Install Python 3, or run: pip install 'moto[server]==5.2.1'",
+    expect(() => resolveMotoPython(() => {}, where)).toThrow(
+      'The sandbox needs python3 to run moto, and there is none on PATH. ' +
+        `Install Python 3, then: pip install -r ${requirements}`,
     );
   });
 });
