@@ -9,7 +9,7 @@ export const SAMPLE_INTERVAL_MS = 5;
 /** Describes the method, for the results file and the table. */
 export const MEMORY_METHOD =
   'VmHWM (peak RSS) of the action process from /proc/<pid>/status, sampled every ' +
-  `${SAMPLE_INTERVAL_MS} ms until it exits`;
+  `${SAMPLE_INTERVAL_MS} ms until it exits, in runs of its own (the timed runs are not sampled)`;
 
 /** Reads a `Vm...:  1234 kB` line out of a /proc status text; undefined when absent. */
 export function parseStatusKiB(status: string, field: string): number | undefined {

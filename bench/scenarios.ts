@@ -51,8 +51,14 @@ export function toBenchCall(record: CallRecord): BenchCall {
 }
 
 /** Runs the action once against the sandbox with `services` and a new image; never throws on
- * the action's exit code (the caller judges it), but does on a leaked secret. */
-export async function timedRun(sandbox: Sandbox, services: string[]): Promise<RunSample> {
+ * the action's exit code (the caller judges it), but does on a leaked secret. With
+ * `sampleMemory`, /proc is read every few ms for the peak RSS; timed runs go without, since the
+ * reads take CPU from the action and moto on a 2-core machine. */
+export async function timedRun(
+  sandbox: Sandbox,
+  services: string[],
+  options: { sampleMemory?: boolean } = {},
+): Promise<RunSample> {
   const seen = sandbox.inspect.calls().length;
   let memory: ReturnType<typeof samplePeakMemory> | undefined;
 
@@ -61,7 +67,9 @@ export async function timedRun(sandbox: Sandbox, services: string[]): Promise<Ru
     inputs: { ...sandbox.inputs, service: services.join('\n'), images: nextImages() },
     env: sandbox.env,
     secrets: () => sandbox.secrets(),
-    onSpawn: (pid) => (memory = samplePeakMemory(pid)),
+    onSpawn: (pid) => {
+      if (options.sampleMemory) memory = samplePeakMemory(pid);
+    },
   }).finally(() => memory?.stop());
   const peakKiB = await memory?.stop();
 
