@@ -142,16 +142,45 @@ function arnRevision(deploy: ServiceDeploy, arn: string): Revision {
 }
 
 /**
- * Starts planning every revision at once: one per family, per service (ARN), or the
- * file.
+ * How to plan every revision: one per family, per service (ARN), or the file. Each start sends
+ * the revision's first request.
  */
-function startRevisions(ctx: DeployContext, deploys: ServiceDeploy[]): Array<Promise<Revision>> {
+function revisionStarts(
+  ctx: DeployContext,
+  deploys: ServiceDeploy[],
+): Array<() => Promise<Revision>> {
   const source = ctx.request.taskDefinition;
   if (source?.kind === 'arn') {
-    return deploys.map((d) => Promise.resolve(arnRevision(d, source.taskDefinitionArn)));
+    return deploys.map((d) => () => Promise.resolve(arnRevision(d, source.taskDefinitionArn)));
   }
-  if (source?.kind === 'file') return [reviseFromFile(ctx, deploys)];
-  return [...groupByFamily(deploys).values()].map((members) => reviseFamily(ctx, members));
+  if (source?.kind === 'file') return [() => reviseFromFile(ctx, deploys)];
+  return [...groupByFamily(deploys).values()].map((members) => () => reviseFamily(ctx, members));
+}
+
+/** Resolves on the event loop's next turn, after pending I/O. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Starts every revision's job, each on its own turn of the event loop. Started in one turn, the
+ * SDK calls interleave their preparation and none is sent before all are ready: measured with
+ * 20 families, the first request left 35-75 ms after the services were read, against 10 ms
+ * with one family. The jobs run in parallel all the same.
+ */
+async function startJobs<T>(
+  starts: Array<() => Promise<Revision>>,
+  job: (planned: Promise<Revision>) => Promise<T>,
+): Promise<Array<Promise<T>>> {
+  const jobs: Array<Promise<T>> = [];
+  for (const [index, start] of starts.entries()) {
+    if (index > 0) await nextTurn();
+    const running = job(start());
+    // Marked handled at once: a job may fail while later ones are still being started.
+    running.catch(() => undefined);
+    jobs.push(running);
+  }
+  return jobs;
 }
 
 function showPlan(revisions: Revision[], dryRun: boolean): void {
@@ -203,7 +232,8 @@ async function rollOutRevision(ctx: DeployContext, planned: Promise<Revision>) {
  * Renders, registers and updates every family in parallel; returns the first failure.
  */
 async function rollOut(ctx: DeployContext, deploys: ServiceDeploy[]) {
-  const jobs = startRevisions(ctx, deploys).map((planned) => rollOutRevision(ctx, planned));
+  const starts = revisionStarts(ctx, deploys);
+  const jobs = await startJobs(starts, (planned) => rollOutRevision(ctx, planned));
   const settled = await Promise.allSettled(jobs);
   for (const outcome of settled) {
     if (outcome.status === 'rejected') return asActionError(outcome.reason);
@@ -455,7 +485,8 @@ export function settleUnfinished(outcome: DeployOutcome): DeployOutcome {
 }
 
 async function dryRun(ctx: DeployContext, deploys: ServiceDeploy[]): Promise<DeployOutcome> {
-  const revisions = await Promise.all(startRevisions(ctx, deploys));
+  const planned = await startJobs(revisionStarts(ctx, deploys), (revision) => revision);
+  const revisions = await Promise.all(planned);
   showPlan(revisions, true);
   for (const revision of revisions) {
     for (const deploy of revision.services) {

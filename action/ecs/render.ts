@@ -88,9 +88,29 @@ function isEmpty(value: unknown): boolean {
   return typeof value === 'object' && Object.keys(value).length === 0;
 }
 
+/** Equal as AWS reads them: key order is not significant, undefined means absent. */
 function same(a: unknown, b: unknown): boolean {
   if (isEmpty(a) && isEmpty(b)) return true;
-  return JSON.stringify(a) === JSON.stringify(b);
+  if (a === b) return true;
+  if (a instanceof Date || b instanceof Date) {
+    return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
+  }
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return (
+      Array.isArray(a) &&
+      Array.isArray(b) &&
+      a.length === b.length &&
+      a.every((item, i) => same(item, b[i]))
+    );
+  }
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  const keys = (o: Record<string, unknown>) => Object.keys(o).filter((k) => o[k] !== undefined);
+  const xKeys = keys(x);
+  return (
+    xKeys.length === keys(y).length && xKeys.every((k) => y[k] !== undefined && same(x[k], y[k]))
+  );
 }
 
 function diffObjects(prefix: string, a: Record<string, unknown>, b: Record<string, unknown>) {

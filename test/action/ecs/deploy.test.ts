@@ -372,6 +372,44 @@ describe('deployServices: several services', () => {
     ]);
   });
 
+  it("sends each family's first request on its own turn of the event loop", async () => {
+    // Started in one turn, SDK calls interleave their preparation and none leaves early.
+    const ecs = twoFamilies();
+    const turns: boolean[] = [];
+    let turned = false;
+    const describe = ecs.describeTaskDefinition.bind(ecs);
+    ecs.describeTaskDefinition = (arn: string) => {
+      turns.push(turned);
+      turned = false;
+      setImmediate(() => (turned = true));
+      return describe(arn);
+    };
+    const run = await deploy(ecs, { services: ['checkout-api', 'checkout-worker'] });
+    expect(run.result).toBe('deployed');
+    expect(turns).toEqual([false, true]);
+  });
+
+  it('reports a family that fails while later families are still being started', async () => {
+    const ecs = twoFamilies();
+    const describe = ecs.describeTaskDefinition.bind(ecs);
+    ecs.describeTaskDefinition = (arn: string) =>
+      arn.includes('checkout-api')
+        ? Promise.reject(new ActionError({ code: 'ECS_ACCESS_DENIED', message: 'denied' }))
+        : describe(arn);
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const run = await deploy(ecs, { services: ['checkout-api', 'checkout-worker'] });
+      expect(run.error?.message).toBe('denied');
+      expect(run.services.map((s) => s.result)).toEqual(['failed', 'rolled-back']);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('rolls every changed service back when one fails (all or nothing)', async () => {
     const ecs = twoFamilies({ looks: 2, end: 'FAILED' });
     const run = await deploy(ecs, { services: ['checkout-api', 'checkout-worker'] });

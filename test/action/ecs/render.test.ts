@@ -111,6 +111,43 @@ describe('changedFields and imageChanges', () => {
     ]);
     expect(imageChanges(before, after)).toEqual([{ container: 'b', from: '-', to: 'i' }]);
   });
+  it('does not count key order or absent keys as a change (a file written by hand)', () => {
+    const before: TaskDefinitionData = {
+      family: 'f',
+      containerDefinitions: [
+        {
+          name: 'a',
+          image: 'i',
+          logConfiguration: { logDriver: 'awslogs', options: { group: 'g', region: 'r' } },
+        },
+      ],
+    };
+    const after: TaskDefinitionData = {
+      family: 'f',
+      containerDefinitions: [
+        {
+          image: 'i',
+          name: 'a',
+          logConfiguration: { options: { region: 'r', group: 'g' }, logDriver: 'awslogs' },
+          cpu: undefined,
+        },
+      ],
+    };
+    expect(changedFields(before, after)).toEqual([]);
+    const moved: TaskDefinitionData = {
+      family: 'f',
+      containerDefinitions: [
+        {
+          name: 'a',
+          image: 'i',
+          logConfiguration: { options: { region: 'r', group: 'h' }, logDriver: 'awslogs' },
+        },
+      ],
+    };
+    expect(changedFields(before, moved)).toEqual([
+      'containerDefinitions[a].logConfiguration: {"logDriver":"awslogs","options":{"group":"g","region":"r"}} -> {"options":{"region":"r","group":"h"},"logDriver":"awslogs"}',
+    ]);
+  });
 });
 
 describe('isRegistrationOf', () => {
