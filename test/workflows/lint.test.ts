@@ -200,7 +200,7 @@ describe('ci.yml', () => {
       'git status --porcelain -- dist/',
       'actions/upload-artifact@',
       'actionlint',
-      'moto[server]==${MOTO_VERSION}',
+      'pip install -r sandbox/requirements.txt',
     ]) {
       expect(text).toContain(command);
     }
