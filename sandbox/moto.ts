@@ -120,7 +120,8 @@ function canHostMoto(python: string): boolean {
   let known = hostable.get(python);
   if (known === undefined) {
     const probe =
-      'import importlib.util as u, sys; sys.exit(0 if u.find_spec("moto") and u.find_spec("waitress") else 1)';
+      'import importlib.util as u, sys; ' +
+      'sys.exit(0 if u.find_spec("moto") and u.find_spec("waitress") else 1)';
     known = spawnSync(python, ['-c', probe], { stdio: 'ignore' }).status === 0;
     hostable.set(python, known);
   }

@@ -1,5 +1,9 @@
 import * as core from '@actions/core';
-import type { RegisterTaskDefinitionCommandInput, Service } from '@aws-sdk/client-ecs';
+import type {
+  RegisterTaskDefinitionCommandInput,
+  Service,
+  TaskDefinition,
+} from '@aws-sdk/client-ecs';
 import { ActionError, isCredentialFailure } from '../errors';
 import type { DeployRequest } from '../inputs';
 import type { EcsGateway } from './gateway';
@@ -102,15 +106,7 @@ async function reviseFamily(ctx: DeployContext, members: ServiceDeploy[]): Promi
     base.previousTaskDefinitionArn,
   );
   const input = renderTaskDefinition(definition, tags, ctx.request.images);
-  const rendered = input as unknown as TaskDefinitionData;
-  const fields = changedFields(definition as TaskDefinitionData, rendered);
-  return {
-    input: fields.length > 0 ? input : undefined,
-    taskDefinitionArn: base.previousTaskDefinitionArn,
-    fields,
-    images: imageChanges(definition as TaskDefinitionData, rendered),
-    services: members,
-  };
+  return planRevision(definition, input, base.previousTaskDefinitionArn, members);
 }
 
 async function reviseFromFile(ctx: DeployContext, deploys: ServiceDeploy[]): Promise<Revision> {
@@ -119,14 +115,26 @@ async function reviseFromFile(ctx: DeployContext, deploys: ServiceDeploy[]): Pro
   const first = deploys[0] as ServiceDeploy;
   const { definition } = await ctx.gateway.describeTaskDefinition(first.previousTaskDefinitionArn);
   const document = stripReadOnly(source.document as TaskDefinitionData);
-  const fields = changedFields(definition as TaskDefinitionData, document);
   const input = document as unknown as RegisterTaskDefinitionCommandInput;
+  return planRevision(definition, input, first.previousTaskDefinitionArn, deploys);
+}
+
+/** What registering `input` would change against the running definition; no input if nothing. */
+function planRevision(
+  running: TaskDefinition,
+  input: RegisterTaskDefinitionCommandInput,
+  runningArn: string,
+  services: ServiceDeploy[],
+): Revision {
+  const before = running as TaskDefinitionData;
+  const after = input as unknown as TaskDefinitionData;
+  const fields = changedFields(before, after);
   return {
     input: fields.length > 0 ? input : undefined,
-    taskDefinitionArn: first.previousTaskDefinitionArn,
+    taskDefinitionArn: runningArn,
     fields,
-    images: imageChanges(definition as TaskDefinitionData, document),
-    services: deploys,
+    images: imageChanges(before, after),
+    services,
   };
 }
 

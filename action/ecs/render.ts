@@ -106,11 +106,15 @@ function same(a: unknown, b: unknown): boolean {
   }
   const x = a as Record<string, unknown>;
   const y = b as Record<string, unknown>;
-  const keys = (o: Record<string, unknown>) => Object.keys(o).filter((k) => o[k] !== undefined);
-  const xKeys = keys(x);
+  const xKeys = presentKeys(x);
   return (
-    xKeys.length === keys(y).length && xKeys.every((k) => y[k] !== undefined && same(x[k], y[k]))
+    xKeys.length === presentKeys(y).length &&
+    xKeys.every((k) => y[k] !== undefined && same(x[k], y[k]))
   );
+}
+
+function presentKeys(o: Record<string, unknown>): string[] {
+  return Object.keys(o).filter((k) => o[k] !== undefined);
 }
 
 function diffObjects(prefix: string, a: Record<string, unknown>, b: Record<string, unknown>) {

@@ -13,7 +13,7 @@ jest.setTimeout(E2E_TIMEOUT_MS);
 const SANDBOX_DIR = resolve(__dirname, '..', '..', 'sandbox');
 
 describe('the moto host', () => {
-  it('deploys two services with every cached serializer answer checked against a fresh one', async () => {
+  it('deploys two services with every cached answer checked against a fresh one', async () => {
     process.env.MOTO_HOST_VERIFY_CACHES = '1';
     let sandbox: Sandbox | undefined;
     try {

@@ -41,7 +41,7 @@ describe('moto', () => {
     }
   });
 
-  it('ends pending slow answers and slow tokens on stop, so nothing outlives the sandbox', async () => {
+  it('ends pending slow answers and tokens on stop, so nothing outlives the sandbox', async () => {
     const sandbox = await startSandbox();
     const { hop2 } = await chain(sandbox);
     sandbox.faults.slowAnswers(1, 60_000, { service: 'ecs' });
@@ -95,7 +95,7 @@ describe('finding a Python for moto', () => {
     expect(resolveMotoPython(() => {}, where)).toBe(python3);
   });
 
-  it('installs sandbox/requirements.txt into a venv that sees python3 packages, and says so', () => {
+  it('installs sandbox/requirements.txt into a venv that sees python3 packages; says so', () => {
     // This python3 lacks moto (its probe exits 1) and makes a venv whose pip records its arguments.
     script(
       join(dir, 'bin-c', 'python3'),
@@ -122,7 +122,8 @@ describe('finding a Python for moto', () => {
       `install --quiet -r ${requirements}`,
     );
     expect(lines).toEqual([
-      `${join(dir, 'bin-c', 'python3')} lacks moto or waitress: installing ${requirements} into ${venvDir}`,
+      `${join(dir, 'bin-c', 'python3')} lacks moto or waitress: ` +
+        `installing ${requirements} into ${venvDir}`,
     ]);
   });
 

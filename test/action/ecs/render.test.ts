@@ -145,7 +145,9 @@ describe('changedFields and imageChanges', () => {
       ],
     };
     expect(changedFields(before, moved)).toEqual([
-      'containerDefinitions[a].logConfiguration: {"logDriver":"awslogs","options":{"group":"g","region":"r"}} -> {"options":{"region":"r","group":"h"},"logDriver":"awslogs"}',
+      'containerDefinitions[a].logConfiguration: ' +
+        '{"logDriver":"awslogs","options":{"group":"g","region":"r"}} -> ' +
+        '{"options":{"region":"r","group":"h"},"logDriver":"awslogs"}',
     ]);
   });
 });
